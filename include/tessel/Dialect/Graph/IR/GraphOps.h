@@ -1,0 +1,87 @@
+//===- GraphOps.h - Operations of the graph dialect -------------*- C++ -*-===//
+#ifndef TESSEL_DIALECT_GRAPH_IR_GRAPHOPS_H
+#define TESSEL_DIALECT_GRAPH_IR_GRAPHOPS_H
+
+#include "tessel/Dialect/Graph/IR/GraphDialect.h"
+#include "tessel/Reference/Kernels.h"
+#include "tessel/Reference/Tensor.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <string>
+
+#include "tessel/Dialect/Graph/IR/GraphInterfaces.h.inc"
+
+namespace tessel::graph {
+
+//===----------------------------------------------------------------------===//
+// Helpers shared by the generated op definitions (GraphCommon.cpp).
+//===----------------------------------------------------------------------===//
+
+/// Types agree in shape; element types are equal, or both quantized (a
+/// quantized result's scale is a choice, not a consequence of its operands).
+bool areCompatibleModuloQuant(mlir::TypeRange lhs, mlir::TypeRange rhs);
+
+/// The numpy broadcast of the operand shapes, with the first operand's
+/// element type (or i1 when `boolResult`).
+llvm::LogicalResult
+inferBroadcastType(mlir::MLIRContext *ctx, std::optional<mlir::Location> loc,
+                   llvm::ArrayRef<mlir::Type> operandTypes, bool boolResult,
+                   llvm::SmallVectorImpl<mlir::Type> &types);
+
+llvm::LogicalResult inferReduceType(std::optional<mlir::Location> loc,
+                                    mlir::Type inputType,
+                                    llvm::ArrayRef<int64_t> axes,
+                                    bool keepDims,
+                                    llvm::SmallVectorImpl<mlir::Type> &types);
+
+/// Both operands have the same element type (Pow excepted) and broadcast.
+llvm::LogicalResult verifyBinaryOperands(mlir::Operation *op);
+
+/// `axes` are sorted, unique and in [0, rank).
+llvm::LogicalResult verifyAxes(mlir::Operation *op,
+                               llvm::ArrayRef<int64_t> axes, int64_t rank);
+
+/// Whether any operand or result has a quantized element type. Ops without
+/// an integer reference for quantized types do not fold or evaluate them.
+bool hasQuantizedTypes(mlir::Operation *op);
+
+/// Folds a single-result op whose operands are all constants by evaluating
+/// it with the reference kernels; null if it cannot or should not (size
+/// budget, evaluation error).
+mlir::OpFoldResult foldByEvaluation(mlir::Operation *op,
+                                    llvm::ArrayRef<mlir::Attribute> operands);
+/// The same for ops with several results.
+llvm::LogicalResult
+foldByEvaluation(mlir::Operation *op, llvm::ArrayRef<mlir::Attribute> operands,
+                 llvm::SmallVectorImpl<mlir::OpFoldResult> &results);
+
+llvm::LogicalResult evalUnary(ref::UnaryKind kind, ref::UnaryParams params,
+                              llvm::ArrayRef<ref::Tensor> operands,
+                              llvm::SmallVectorImpl<ref::Tensor> &results,
+                              std::string &error);
+llvm::LogicalResult evalBinary(ref::BinaryKind kind,
+                               llvm::ArrayRef<ref::Tensor> operands,
+                               llvm::SmallVectorImpl<ref::Tensor> &results,
+                               std::string &error);
+llvm::LogicalResult evalReduce(ref::ReduceKind kind,
+                               llvm::ArrayRef<int64_t> axes, bool keepDims,
+                               llvm::ArrayRef<ref::Tensor> operands,
+                               llvm::SmallVectorImpl<ref::Tensor> &results,
+                               std::string &error);
+
+} // namespace tessel::graph
+
+#define GET_OP_CLASSES
+#include "tessel/Dialect/Graph/IR/GraphMathOps.h.inc"
+#define GET_OP_CLASSES
+#include "tessel/Dialect/Graph/IR/GraphNNOps.h.inc"
+#define GET_OP_CLASSES
+#include "tessel/Dialect/Graph/IR/GraphTensorOps.h.inc"
+
+#endif // TESSEL_DIALECT_GRAPH_IR_GRAPHOPS_H

@@ -1,0 +1,60 @@
+//===- Import.h - ONNX model import into the graph dialect ------*- C++ -*-===//
+//
+// Reads binary `.onnx` models (with external data), and ONNX's textual
+// syntax, opsets 7 through kMaxOpset, into a module holding one
+// `func.func @main` of graph ops. ONNX semantics are normalized on the way in
+// (see docs/onnx-import.md). Every error is a diagnostic naming the node.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TESSEL_TARGET_ONNX_IMPORT_H
+#define TESSEL_TARGET_ONNX_IMPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <string>
+#include <vector>
+
+namespace tessel::onnx_import {
+
+/// The opset range the importer implements for the default ONNX domain.
+constexpr int64_t kMinOpset = 7;
+constexpr int64_t kMaxOpset = 25;
+
+struct ImportOptions {
+  /// Fixed shapes for graph inputs (overriding or completing their declared
+  /// shapes, e.g. a dynamic batch dim).
+  llvm::StringMap<std::vector<int64_t>> inputShapes;
+  /// Name of the function holding the graph.
+  std::string functionName = "main";
+};
+
+/// Parses "name=1x3x224x224[,name2=...]" into `options.inputShapes`.
+llvm::LogicalResult parseInputShapes(llvm::StringRef spec,
+                                     ImportOptions &options,
+                                     std::string &error);
+
+/// Imports an ONNX model file (binary or text, detected from the contents).
+/// Large initializers stay in the parsed model or the external data file
+/// (mmapped) and are referenced, not copied, by dense_resource constants.
+mlir::OwningOpRef<mlir::ModuleOp> importFile(llvm::StringRef path,
+                                             mlir::MLIRContext *context,
+                                             const ImportOptions &options);
+
+/// Imports a model held in memory; `sourceName` names it in diagnostics and
+/// `baseDir` is where external data files are looked up.
+mlir::OwningOpRef<mlir::ModuleOp>
+importBuffer(llvm::StringRef buffer, llvm::StringRef sourceName,
+             llvm::StringRef baseDir, mlir::MLIRContext *context,
+             const ImportOptions &options);
+
+/// The ONNX op types (default domain) the importer supports, sorted.
+std::vector<std::string> supportedOpTypes();
+
+/// Registers `--import-onnx` (and its options) with mlir-translate.
+void registerImportTranslation();
+
+} // namespace tessel::onnx_import
+
+#endif // TESSEL_TARGET_ONNX_IMPORT_H

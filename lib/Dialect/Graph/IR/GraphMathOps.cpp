@@ -1,0 +1,380 @@
+//===- GraphMathOps.cpp - Elementwise, matmul, softmax, reductions --------===//
+//
+// Verifiers, type inference, folders and reference evaluation of the ops in
+// GraphMathOps.td, in the order they are declared there.
+//
+//===----------------------------------------------------------------------===//
+#include "GraphOpsCommon.h"
+#include "tessel/Dialect/Graph/IR/TensorConversion.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace tessel;
+using namespace tessel::graph;
+
+#define GET_OP_CLASSES
+#include "tessel/Dialect/Graph/IR/GraphMathOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Unary ops with parameters
+//===----------------------------------------------------------------------===//
+
+LogicalResult GeluOp::evaluate(ArrayRef<ref::Tensor> operands,
+                               SmallVectorImpl<ref::Tensor> &results,
+                               std::string &error) {
+  return evalUnary(getApproximateTanh() ? ref::UnaryKind::GeluTanh
+                                        : ref::UnaryKind::Gelu,
+                   {}, operands, results, error);
+}
+
+LogicalResult LeakyReluOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                    SmallVectorImpl<ref::Tensor> &results,
+                                    std::string &error) {
+  return evalUnary(ref::UnaryKind::LeakyRelu,
+                   {getAlpha().convertToDouble(), 0.0}, operands, results,
+                   error);
+}
+
+LogicalResult EluOp::evaluate(ArrayRef<ref::Tensor> operands,
+                              SmallVectorImpl<ref::Tensor> &results,
+                              std::string &error) {
+  return evalUnary(ref::UnaryKind::Elu, {getAlpha().convertToDouble(), 0.0},
+                   operands, results, error);
+}
+
+LogicalResult SeluOp::evaluate(ArrayRef<ref::Tensor> operands,
+                               SmallVectorImpl<ref::Tensor> &results,
+                               std::string &error) {
+  return evalUnary(
+      ref::UnaryKind::Selu,
+      {getAlpha().convertToDouble(), getGamma().convertToDouble()}, operands,
+      results, error);
+}
+
+LogicalResult HardSigmoidOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                      SmallVectorImpl<ref::Tensor> &results,
+                                      std::string &error) {
+  return evalUnary(
+      ref::UnaryKind::HardSigmoid,
+      {getAlpha().convertToDouble(), getBeta().convertToDouble()}, operands,
+      results, error);
+}
+
+LogicalResult ClipOp::verify() {
+  if (getMin() && getMax() &&
+      getMin()->convertToDouble() > getMax()->convertToDouble())
+    return emitOpError("min ") << getMin()->convertToDouble()
+                               << " is greater than max "
+                               << getMax()->convertToDouble();
+  return success();
+}
+
+LogicalResult ClipOp::evaluate(ArrayRef<ref::Tensor> operands,
+                               SmallVectorImpl<ref::Tensor> &results,
+                               std::string &error) {
+  double lo = getMin() ? getMin()->convertToDouble()
+                       : -std::numeric_limits<double>::infinity();
+  double hi = getMax() ? getMax()->convertToDouble()
+                       : std::numeric_limits<double>::infinity();
+  return evalUnary(ref::UnaryKind::Clip, {lo, hi}, operands, results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// CastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CastOp::verify() {
+  if (getInput().getType().getShape() != getOutput().getType().getShape())
+    return emitOpError("changes the shape from ")
+           << getInput().getType() << " to " << getOutput().getType();
+  for (Type t : {getInput().getType().getElementType(),
+                 getOutput().getType().getElementType()})
+    if (!toDType(t) || isa<quant::QuantizedType>(t))
+      return emitOpError("cannot cast element type ") << t;
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  return foldByEvaluation(getOperation(), adaptor.getOperands());
+}
+
+LogicalResult CastOp::evaluate(ArrayRef<ref::Tensor> operands,
+                               SmallVectorImpl<ref::Tensor> &results,
+                               std::string &error) {
+  return take(ref::cast(operands[0],
+                        *toDType(getOutput().getType().getElementType())),
+              results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// Binary ops
+//===----------------------------------------------------------------------===//
+
+/// `value` is a constant splat equal to `x` (integer or float).
+static bool isSplatOf(Attribute value, double x) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(value);
+  if (!dense || !dense.isSplat())
+    return false;
+  Type t = dense.getElementType();
+  if (isa<FloatType>(t))
+    return dense.getSplatValue<APFloat>().convertToDouble() == x;
+  if (isa<IntegerType>(t))
+    return static_cast<double>(dense.getSplatValue<APInt>().getSExtValue()) ==
+           x;
+  return false;
+}
+
+/// Folds `op` to `keep` when the other operand is the identity element and
+/// broadcasting does not change `keep`'s type.
+template <typename OpTy>
+static OpFoldResult foldIdentity(OpTy op, ArrayRef<Attribute> operands,
+                                 double identity, bool commutative) {
+  if (OpFoldResult folded =
+          foldByEvaluation(op.getOperation(), operands))
+    return folded;
+  if (hasQuantizedTypes(op.getOperation()))
+    return {};
+  Type resultType = op.getOutput().getType();
+  if (isSplatOf(operands[1], identity) &&
+      op.getLhs().getType() == resultType)
+    return op.getLhs();
+  if (commutative && isSplatOf(operands[0], identity) &&
+      op.getRhs().getType() == resultType)
+    return op.getRhs();
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  return foldIdentity(*this, adaptor.getOperands(), 0.0, true);
+}
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  return foldIdentity(*this, adaptor.getOperands(), 0.0, false);
+}
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  return foldIdentity(*this, adaptor.getOperands(), 1.0, true);
+}
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  return foldIdentity(*this, adaptor.getOperands(), 1.0, false);
+}
+
+LogicalResult ModOp::evaluate(ArrayRef<ref::Tensor> operands,
+                              SmallVectorImpl<ref::Tensor> &results,
+                              std::string &error) {
+  return evalBinary(getFmod() ? ref::BinaryKind::FMod : ref::BinaryKind::Mod,
+                    operands, results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// WhereOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *ctx,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  SmallVector<Type> inferred;
+  if (failed(inferBroadcastType(
+          ctx, loc,
+          {adaptor.getX().getType(), adaptor.getY().getType(),
+           adaptor.getCondition().getType()},
+          false, inferred)))
+    return failure();
+  types.push_back(inferred[0]);
+  return success();
+}
+
+bool WhereOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+
+LogicalResult WhereOp::verify() {
+  if (!getCondition().getType().getElementType().isInteger(1))
+    return emitOpError("condition must be a tensor of i1, got ")
+           << getCondition().getType();
+  if (getX().getType().getElementType() != getY().getType().getElementType())
+    return emitOpError("x and y element types differ: ")
+           << getX().getType().getElementType() << " and "
+           << getY().getType().getElementType();
+  return success();
+}
+
+LogicalResult WhereOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                SmallVectorImpl<ref::Tensor> &results,
+                                std::string &error) {
+  return take(ref::where(operands[0], operands[1], operands[2]), results,
+              error);
+}
+
+//===----------------------------------------------------------------------===//
+// MatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto a = cast<RankedTensorType>(adaptor.getLhs().getType());
+  auto b = cast<RankedTensorType>(adaptor.getRhs().getType());
+  if (a.getRank() < 1 || b.getRank() < 1)
+    return fail(loc, "matmul operands must have rank >= 1");
+  SmallVector<int64_t> as(a.getShape()), bs(b.getShape());
+  bool aVec = as.size() == 1, bVec = bs.size() == 1;
+  if (aVec)
+    as.insert(as.begin(), 1);
+  if (bVec)
+    bs.push_back(1);
+  int64_t k = as.back(), k2 = bs[bs.size() - 2];
+  if (k != k2)
+    return fail(loc, "matmul contraction dims differ: lhs ", a, " has ", k,
+                ", rhs ", b, " has ", k2);
+  ref::Shape batchA(as.begin(), as.end() - 2), batchB(bs.begin(), bs.end() - 2);
+  std::optional<ref::Shape> batch = ref::broadcastShapes(batchA, batchB);
+  if (!batch)
+    return fail(loc, "matmul batch dims do not broadcast: ", a, " and ", b);
+  SmallVector<int64_t> shape(batch->begin(), batch->end());
+  if (!aVec)
+    shape.push_back(as[as.size() - 2]);
+  if (!bVec)
+    shape.push_back(bs.back());
+  if (adaptor.getBias()) {
+    auto bias = cast<RankedTensorType>(adaptor.getBias().getType());
+    std::optional<ref::Shape> withBias = ref::broadcastShapes(
+        toShape(shape), toShape(bias.getShape()));
+    if (!withBias || *withBias != toShape(shape))
+      return fail(loc, "matmul bias ", bias,
+                  " does not broadcast to the product shape ",
+                  ref::shapeToString(toShape(shape)));
+  }
+  types.push_back(RankedTensorType::get(shape, a.getElementType()));
+  return success();
+}
+
+bool MatMulOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+
+LogicalResult MatMulOp::verify() {
+  Type a = getLhs().getType().getElementType();
+  Type b = getRhs().getType().getElementType();
+  if (a != b && !isa<quant::QuantizedType>(a) && !isa<quant::QuantizedType>(b))
+    return emitOpError("operand element types differ: ") << a << " and " << b;
+  return success();
+}
+
+LogicalResult MatMulOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                 SmallVectorImpl<ref::Tensor> &results,
+                                 std::string &error) {
+  ref::Result<ref::Tensor> r = ref::matmul(
+      operands[0], operands[1], operands.size() > 2 ? &operands[2] : nullptr);
+  if (failed(take(std::move(r), results, error)))
+    return failure();
+  return applyActivation(getActivationAttr(), results.back(), error);
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy>
+static LogicalResult inferSoftmax(typename OpTy::Adaptor adaptor,
+                                  std::optional<Location> loc,
+                                  SmallVectorImpl<Type> &types) {
+  auto t = cast<RankedTensorType>(adaptor.getInput().getType());
+  if (failed(checkAxis(loc, "softmax axis", adaptor.getAxis(), t.getRank())))
+    return failure();
+  types.push_back(t);
+  return success();
+}
+
+LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferSoftmax<SoftmaxOp>(adaptor, loc, types);
+}
+bool SoftmaxOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+LogicalResult SoftmaxOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                  SmallVectorImpl<ref::Tensor> &results,
+                                  std::string &error) {
+  return take(ref::softmax(operands[0], getAxis(), false), results, error);
+}
+
+LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  return inferSoftmax<LogSoftmaxOp>(adaptor, loc, types);
+}
+bool LogSoftmaxOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+LogicalResult LogSoftmaxOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                     SmallVectorImpl<ref::Tensor> &results,
+                                     std::string &error) {
+  return take(ref::softmax(operands[0], getAxis(), true), results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// ArgMax / ArgMin
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy>
+static LogicalResult inferArgReduce(MLIRContext *ctx,
+                                    typename OpTy::Adaptor adaptor,
+                                    std::optional<Location> loc,
+                                    SmallVectorImpl<Type> &types) {
+  auto t = cast<RankedTensorType>(adaptor.getInput().getType());
+  int64_t axis = adaptor.getAxis();
+  if (failed(checkAxis(loc, "axis", axis, t.getRank())))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    if (i != axis)
+      shape.push_back(t.getDimSize(i));
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  types.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 64)));
+  return success();
+}
+
+LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferArgReduce<ArgMaxOp>(ctx, adaptor, loc, types);
+}
+bool ArgMaxOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return l == r;
+}
+LogicalResult ArgMaxOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                 SmallVectorImpl<ref::Tensor> &results,
+                                 std::string &error) {
+  return take(ref::argReduce(true, operands[0], getAxis(), getKeepdims(),
+                             getSelectLastIndex()),
+              results, error);
+}
+
+LogicalResult ArgMinOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  return inferArgReduce<ArgMinOp>(ctx, adaptor, loc, types);
+}
+bool ArgMinOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return l == r;
+}
+LogicalResult ArgMinOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                 SmallVectorImpl<ref::Tensor> &results,
+                                 std::string &error) {
+  return take(ref::argReduce(false, operands[0], getAxis(), getKeepdims(),
+                             getSelectLastIndex()),
+              results, error);
+}

@@ -1,0 +1,398 @@
+//===- GraphTensorOps.cpp - Constants and data movement -------------------===//
+//
+// Verifiers, type inference, folders and reference evaluation of the ops in
+// GraphTensorOps.td.
+//
+//===----------------------------------------------------------------------===//
+#include "GraphOpsCommon.h"
+#include "tessel/Dialect/Graph/IR/TensorConversion.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+
+using namespace mlir;
+using namespace tessel;
+using namespace tessel::graph;
+
+#define GET_OP_CLASSES
+#include "tessel/Dialect/Graph/IR/GraphTensorOps.cpp.inc"
+
+static bool sameElementTypeModuloQuant(Type a, Type b) {
+  if (a == b)
+    return true;
+  auto qa = dyn_cast<quant::QuantizedType>(a);
+  auto qb = dyn_cast<quant::QuantizedType>(b);
+  if (qa && qb)
+    return qa.getStorageType() == qb.getStorageType();
+  return false;
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  auto valueType = cast<ShapedType>(getValue().getType());
+  RankedTensorType resultType = getOutput().getType();
+  if (valueType.getShape() != resultType.getShape())
+    return emitOpError("value shape ")
+           << valueType << " differs from the result type " << resultType;
+  Type ve = valueType.getElementType(), re = resultType.getElementType();
+  if (ve == re)
+    return success();
+  if (auto q = dyn_cast<quant::QuantizedType>(re))
+    if (q.getStorageType() == ve)
+      return success();
+  return emitOpError("value element type ")
+         << ve << " does not match the result element type " << re;
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+ParseResult ConstantOp::parse(OpAsmParser &parser, OperationState &result) {
+  ElementsAttr value;
+  if (parser.parseOptionalAttrDict(result.attributes) ||
+      parser.parseAttribute(value))
+    return failure();
+  Type type = value.getType();
+  if (succeeded(parser.parseOptionalArrow()) && parser.parseType(type))
+    return failure();
+  result.getOrAddProperties<Properties>().value = value;
+  result.addTypes(type);
+  return success();
+}
+
+void ConstantOp::print(OpAsmPrinter &p) {
+  p.printOptionalAttrDict((*this)->getAttrs(), {"value"});
+  p << ' ';
+  p.printAttribute(getValue());
+  if (getValue().getType() != getOutput().getType())
+    p << " -> " << getOutput().getType();
+}
+
+LogicalResult ConstantOp::evaluate(ArrayRef<ref::Tensor>,
+                                   SmallVectorImpl<ref::Tensor> &results,
+                                   std::string &error) {
+  FailureOr<ref::Tensor> t = toTensor(getValue(), error);
+  if (failed(t))
+    return failure();
+  results.push_back(std::move(*t));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ReshapeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType x = getInput().getType(), y = getOutput().getType();
+  if (x.getNumElements() != y.getNumElements())
+    return emitOpError("cannot reshape ")
+           << x << " (" << x.getNumElements() << " elements) to " << y << " ("
+           << y.getNumElements() << " elements)";
+  if (!sameElementTypeModuloQuant(x.getElementType(), y.getElementType()))
+    return emitOpError("changes the element type from ")
+           << x.getElementType() << " to " << y.getElementType();
+  return success();
+}
+
+LogicalResult ReshapeOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                  SmallVectorImpl<ref::Tensor> &results,
+                                  std::string &error) {
+  return take(
+      ref::reshape(operands[0], toShape(getOutput().getType().getShape())),
+      results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// TransposeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor a,
+                                            SmallVectorImpl<Type> &types) {
+  auto x = cast<RankedTensorType>(a.getInput().getType());
+  ArrayRef<int64_t> perm = a.getPerm();
+  if (static_cast<int64_t>(perm.size()) != x.getRank())
+    return fail(loc, "perm has ", perm.size(), " entries for rank ",
+                x.getRank());
+  SmallVector<bool> seen(perm.size(), false);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= x.getRank() || seen[p])
+      return fail(loc, "perm is not a permutation of 0..", x.getRank() - 1);
+    seen[p] = true;
+    shape.push_back(x.getDimSize(p));
+  }
+  types.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+bool TransposeOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+LogicalResult TransposeOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                    SmallVectorImpl<ref::Tensor> &results,
+                                    std::string &error) {
+  return take(ref::transpose(operands[0], toShape(getPerm())), results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// ConcatOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor a,
+                                         SmallVectorImpl<Type> &types) {
+  if (a.getInputs().empty())
+    return fail(loc, "concat needs at least one input");
+  auto first = cast<RankedTensorType>(a.getInputs()[0].getType());
+  int64_t axis = a.getAxis();
+  if (failed(checkAxis(loc, "concat axis", axis, first.getRank())))
+    return failure();
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : a.getInputs()) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != first.getRank())
+      return fail(loc, "concat inputs differ in rank: ", first, " and ", t);
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (i != axis && t.getDimSize(i) != first.getDimSize(i))
+        return fail(loc, "concat inputs differ in dim ", i, ": ", first,
+                    " and ", t);
+    shape[axis] += t.getDimSize(axis);
+  }
+  types.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+bool ConcatOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+LogicalResult ConcatOp::verify() {
+  Type e = cast<RankedTensorType>(getInputs()[0].getType()).getElementType();
+  for (Value v : getInputs())
+    if (!sameElementTypeModuloQuant(
+            cast<RankedTensorType>(v.getType()).getElementType(), e))
+      return emitOpError("inputs differ in element type");
+  return success();
+}
+LogicalResult ConcatOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                 SmallVectorImpl<ref::Tensor> &results,
+                                 std::string &error) {
+  std::vector<const ref::Tensor *> inputs;
+  for (const ref::Tensor &t : operands)
+    inputs.push_back(&t);
+  return take(ref::concat(inputs, getAxis()), results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// SplitOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SplitOp::verify() {
+  RankedTensorType x = getInput().getType();
+  int64_t axis = getAxis();
+  if (failed(checkAxis(getLoc(), "split axis", axis, x.getRank())))
+    return failure();
+  if (getOutputs().empty())
+    return emitOpError("needs at least one result");
+  int64_t total = 0;
+  for (Value v : getOutputs()) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != x.getRank())
+      return emitOpError("result ") << t << " differs in rank from " << x;
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (i != axis && t.getDimSize(i) != x.getDimSize(i))
+        return emitOpError("result ")
+               << t << " differs from the input " << x << " in dim " << i;
+    if (!sameElementTypeModuloQuant(t.getElementType(), x.getElementType()))
+      return emitOpError("changes the element type");
+    total += t.getDimSize(axis);
+  }
+  if (total != x.getDimSize(axis))
+    return emitOpError("result sizes along axis ")
+           << axis << " add up to " << total << ", not "
+           << x.getDimSize(axis);
+  return success();
+}
+
+LogicalResult SplitOp::fold(FoldAdaptor adaptor,
+                            SmallVectorImpl<OpFoldResult> &results) {
+  if (getNumResults() == 1 &&
+      getOutputs()[0].getType() == getInput().getType()) {
+    results.push_back(getInput());
+    return success();
+  }
+  return foldByEvaluation(getOperation(), adaptor.getOperands(), results);
+}
+
+LogicalResult SplitOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                SmallVectorImpl<ref::Tensor> &results,
+                                std::string &error) {
+  ref::Shape sizes;
+  for (Value v : getOutputs())
+    sizes.push_back(cast<RankedTensorType>(v.getType()).getDimSize(getAxis()));
+  ref::Result<std::vector<ref::Tensor>> r =
+      ref::split(operands[0], getAxis(), sizes);
+  if (!r) {
+    error = r.error();
+    return failure();
+  }
+  for (ref::Tensor &t : r.value())
+    results.push_back(std::move(t));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SliceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType x = getInput().getType(), y = getOutput().getType();
+  int64_t rank = x.getRank();
+  if (y.getRank() != rank)
+    return emitOpError("changes the rank from ")
+           << rank << " to " << y.getRank();
+  if (static_cast<int64_t>(getStarts().size()) != rank ||
+      static_cast<int64_t>(getSteps().size()) != rank)
+    return emitOpError("expected ") << rank << " starts and steps";
+  if (!sameElementTypeModuloQuant(x.getElementType(), y.getElementType()))
+    return emitOpError("changes the element type");
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t start = getStarts()[i], step = getSteps()[i],
+            count = y.getDimSize(i), size = x.getDimSize(i);
+    if (step == 0)
+      return emitOpError("step of dim ") << i << " is zero";
+    if (count == 0)
+      continue;
+    int64_t last = start + (count - 1) * step;
+    if (start < 0 || start >= size || last < 0 || last >= size)
+      return emitOpError("reads out of bounds in dim ")
+             << i << ": indices " << start << " to " << last
+             << " of a dim of size " << size;
+  }
+  return success();
+}
+
+LogicalResult SliceOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                SmallVectorImpl<ref::Tensor> &results,
+                                std::string &error) {
+  return take(ref::slice(operands[0], toShape(getStarts()),
+                         toShape(getSteps()),
+                         toShape(getOutput().getType().getShape())),
+              results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// GatherOp / GatherElementsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor a,
+                                         SmallVectorImpl<Type> &types) {
+  auto x = cast<RankedTensorType>(a.getInput().getType());
+  auto idx = cast<RankedTensorType>(a.getIndices().getType());
+  int64_t axis = a.getAxis();
+  if (failed(checkAxis(loc, "gather axis", axis, x.getRank())))
+    return failure();
+  SmallVector<int64_t> shape(x.getShape().take_front(axis));
+  llvm::append_range(shape, idx.getShape());
+  llvm::append_range(shape, x.getShape().drop_front(axis + 1));
+  types.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+bool GatherOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+LogicalResult GatherOp::verify() {
+  Type it = getIndices().getType().getElementType();
+  if (!it.isSignlessInteger(32) && !it.isSignlessInteger(64))
+    return emitOpError("indices must be i32 or i64, got ") << it;
+  return success();
+}
+LogicalResult GatherOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                 SmallVectorImpl<ref::Tensor> &results,
+                                 std::string &error) {
+  return take(ref::gather(operands[0], operands[1], getAxis()), results,
+              error);
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor a,
+    SmallVectorImpl<Type> &types) {
+  auto x = cast<RankedTensorType>(a.getInput().getType());
+  auto idx = cast<RankedTensorType>(a.getIndices().getType());
+  if (failed(checkAxis(loc, "gather_elements axis", a.getAxis(),
+                       x.getRank())))
+    return failure();
+  if (idx.getRank() != x.getRank())
+    return fail(loc, "gather_elements indices ", idx,
+                " must have the input's rank ", x.getRank());
+  types.push_back(RankedTensorType::get(idx.getShape(), x.getElementType()));
+  return success();
+}
+bool GatherElementsOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+LogicalResult GatherElementsOp::verify() {
+  Type it = getIndices().getType().getElementType();
+  if (!it.isSignlessInteger(32) && !it.isSignlessInteger(64))
+    return emitOpError("indices must be i32 or i64, got ") << it;
+  return success();
+}
+LogicalResult GatherElementsOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                         SmallVectorImpl<ref::Tensor> &results,
+                                         std::string &error) {
+  return take(ref::gatherElements(operands[0], operands[1], getAxis()),
+              results, error);
+}
+
+//===----------------------------------------------------------------------===//
+// BroadcastToOp / TileOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastToOp::verify() {
+  RankedTensorType x = getInput().getType(), y = getOutput().getType();
+  std::optional<ref::Shape> b =
+      ref::broadcastShapes(toShape(x.getShape()), toShape(y.getShape()));
+  if (!b || *b != toShape(y.getShape()))
+    return emitOpError("cannot broadcast ") << x << " to " << y;
+  if (!sameElementTypeModuloQuant(x.getElementType(), y.getElementType()))
+    return emitOpError("changes the element type");
+  return success();
+}
+
+LogicalResult BroadcastToOp::evaluate(ArrayRef<ref::Tensor> operands,
+                                      SmallVectorImpl<ref::Tensor> &results,
+                                      std::string &error) {
+  return take(ref::broadcastTo(operands[0],
+                               toShape(getOutput().getType().getShape())),
+              results, error);
+}
+
+LogicalResult TileOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc, Adaptor a,
+                                       SmallVectorImpl<Type> &types) {
+  auto x = cast<RankedTensorType>(a.getInput().getType());
+  ArrayRef<int64_t> repeats = a.getRepeats();
+  if (static_cast<int64_t>(repeats.size()) != x.getRank())
+    return fail(loc, "expected ", x.getRank(), " repeats, got ",
+                repeats.size());
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < x.getRank(); ++i) {
+    if (repeats[i] < 0)
+      return fail(loc, "repeats must be non-negative, got ", repeats[i]);
+    shape.push_back(x.getDimSize(i) * repeats[i]);
+  }
+  types.push_back(RankedTensorType::get(shape, x.getElementType()));
+  return success();
+}
+bool TileOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
+  return areCompatibleModuloQuant(l, r);
+}
+LogicalResult TileOp::evaluate(ArrayRef<ref::Tensor> operands,
+                               SmallVectorImpl<ref::Tensor> &results,
+                               std::string &error) {
+  return take(ref::tile(operands[0], toShape(getRepeats())), results, error);
+}
