@@ -18,15 +18,11 @@ IMAGE_SHAPE = [1, 3, 224, 224]
 
 # -- shared layers -----------------------------------------------------------
 def conv(b: GraphBuilder, init: WeightInit, x: str, prefix: str, in_c: int,
-         out_c: int, k: int, stride: int = 1, group: int = 1,
-         bias: bool = False) -> str:
-    """A Conv with explicit symmetric padding k // 2, as torch exports it."""
+         out_c: int, k: int, stride: int = 1, group: int = 1) -> str:
+    """A bias-free Conv with explicit padding k // 2, as torch exports it."""
     w = b.weight(f"{prefix}.weight", init.kaiming_conv(out_c, in_c // group, k))
-    inputs = [x, w]
-    if bias:
-        inputs.append(b.weight(f"{prefix}.bias", init.normal((out_c,), 0.01)))
     p = k // 2
-    return b.node("Conv", inputs, f"{prefix}/Conv", dilations=[1, 1],
+    return b.node("Conv", [x, w], f"{prefix}/Conv", dilations=[1, 1],
                   group=group, kernel_shape=[k, k], pads=[p, p, p, p],
                   strides=[stride, stride])
 

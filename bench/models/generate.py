@@ -114,7 +114,7 @@ def describe(name: str, b: GraphBuilder, path: str, seconds: float,
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
-        description="Generate Tessel's benchmark and test models.")
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--only", nargs="+", choices=MODELS, metavar="NAME",
                     help=f"generate only these ({', '.join(MODELS)})")
@@ -125,14 +125,13 @@ def main(argv=None) -> int:
                          f"(default {DEFAULT_OPSET})")
     d = bert.BertConfig()
     g = ap.add_argument_group("bert sizes")
-    g.add_argument("--bert-layers", type=int, default=d.layers)
-    g.add_argument("--bert-hidden", type=int, default=d.hidden)
-    g.add_argument("--bert-heads", type=int, default=d.heads)
-    g.add_argument("--bert-intermediate", type=int, default=d.intermediate)
-    g.add_argument("--bert-seq-len", type=int, default=d.seq_len)
-    g.add_argument("--bert-vocab", type=int, default=d.vocab)
+    for field in ("layers", "hidden", "heads", "intermediate", "seq_len",
+                  "vocab"):
+        default = getattr(d, field)
+        g.add_argument(f"--bert-{field.replace('_', '-')}", type=int,
+                       default=default, metavar="N", help=f"default {default}")
     g.add_argument("--bert-mask-dtype", choices=("int64", "float32"),
-                   default=d.mask_dtype)
+                   default=d.mask_dtype, help=f"default {d.mask_dtype}")
     args = ap.parse_args(argv)
     if not MIN_OPSET <= args.opset <= max_opset():
         ap.error(f"--opset must be in {MIN_OPSET}..{max_opset()}")
