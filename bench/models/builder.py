@@ -6,12 +6,10 @@ re-encoding protobuf tensors. Node and tensor names follow the exporters'
 habit of dotted module paths (`layer1.0.conv1.weight`), which keeps the
 models readable in Netron and in Tessel's diagnostics.
 
-Opset-dependent spellings live here and nowhere else:
-
-* `Unsqueeze`/`Squeeze` take `axes` as an input from opset 13 (attribute
-  before); the generators require opset 13 or newer, so always an input.
-* `ReduceMean` takes `axes` as an input from opset 18 (attribute before).
-* `Clip` takes `min`/`max` as inputs from opset 11.
+The generators require opset 13 or newer. In that range `Clip` always takes
+`min`/`max` as inputs (since 11) and `Unsqueeze`/`Squeeze` `axes` as an input
+(since 13); the one spelling that still depends on the opset, `ReduceMean`'s
+`axes` (an attribute before 18, an input from 18), is `reduce_mean` here.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ import collections
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
 MIN_OPSET = 13
 DEFAULT_OPSET = 17
@@ -85,16 +83,16 @@ class GraphBuilder:
         return out
 
     # -- nodes -------------------------------------------------------------------
-    def node(self, op: str, inputs: list[str], name: str, n_out: int = 1,
-             out: str | None = None, **attrs) -> str | list[str]:
-        """Appends a node named `name` whose outputs are `name`, `name:1`, ...
+    def node(self, op: str, inputs: list[str], name: str,
+             out: str | None = None, **attrs) -> str:
+        """Appends a one-output node; its output is named like the node.
 
-        `out` names the (first) output instead, e.g. a graph output.
+        `out` names the output instead, e.g. after a graph output.
         """
         name = self.unique(name)
-        outs = [out or name] + [f"{name}:{i}" for i in range(1, n_out)]
-        self.nodes.append(helper.make_node(op, inputs, outs, name=name, **attrs))
-        return outs[0] if n_out == 1 else outs
+        out = out or name
+        self.nodes.append(helper.make_node(op, inputs, [out], name=name, **attrs))
+        return out
 
     def unsqueeze(self, x: str, axes: list[int], name: str) -> str:
         return self.node("Unsqueeze", [x, self.const(axes)], name)
@@ -135,10 +133,6 @@ class WeightInit:
         x = self.rng.standard_normal(shape, dtype=np.float32)
         return (x * np.float32(std) + np.float32(mean)).astype(np.float32)
 
-    def uniform(self, shape, bound: float) -> np.ndarray:
-        x = self.rng.random(shape, dtype=np.float32)
-        return ((x * 2 - 1) * np.float32(bound)).astype(np.float32)
-
     def kaiming_conv(self, out_c: int, in_c_per_group: int, k: int) -> np.ndarray:
         """Kaiming-normal, fan-out mode, ReLU gain (torchvision's CNN init)."""
         std = np.sqrt(2.0 / (out_c * k * k))
@@ -156,7 +150,3 @@ class WeightInit:
             "running_mean": np.zeros((c,), np.float32),
             "running_var": np.ones((c,), np.float32),
         }
-
-
-ELEM_TYPE = {np.dtype(np.float32): TensorProto.FLOAT,
-             np.dtype(np.int64): TensorProto.INT64}
