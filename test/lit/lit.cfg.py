@@ -16,5 +16,7 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixe
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.tessel_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-config.substitutions.append(("%python", config.python_executable))
+# lit.llvm's defaults map %python to the interpreter running lit; the tests
+# need the project's virtualenv (onnx, onnxruntime), so ours goes first.
+config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(("%models", os.path.join(config.tessel_src_root, "test", "models")))
