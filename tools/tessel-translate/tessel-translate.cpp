@@ -10,6 +10,8 @@
 
 int main(int argc, char **argv) {
   tessel::onnx_import::registerImportTranslation();
-  return mlir::asMainReturnCode(
-      mlir::mlirTranslateMain(argc, argv, "Tessel translation driver\n"));
+  return mlir::failed(
+             mlir::mlirTranslateMain(argc, argv, "Tessel translation driver\n"))
+             ? 1
+             : 0;
 }

@@ -66,8 +66,9 @@ LogicalResult importMean(NodeContext &nc) {
 
 LogicalResult importMod(NodeContext &nc) {
   bool fmod = nc.getInt("fmod", 0) != 0;
-  if (!fmod && isa<FloatType>(nc.inputElementType(0)))
-    return nc.error("Mod with fmod=0 is defined for integers only");
+  if (!fmod && isa<FloatType>(nc.inputElementType(0)) && nc.opset < 28)
+    return nc.error("Mod with fmod=0 is defined for integers only before "
+                    "opset 28");
   return setResult(nc, nc.build<g::ModOp>(nc.input(0), nc.input(1),
                                           nc.b.getBoolAttr(fmod)));
 }

@@ -236,10 +236,42 @@ LogicalResult importLayerNorm(NodeContext &nc) {
   if (failed(axis))
     return failure();
   Value bias = nc.hasInput(2) ? nc.input(2) : Value();
-  return setResult(nc, nc.build<g::LayerNormOp>(
-                           nc.input(0), nc.input(1), bias,
-                           nc.b.getI64IntegerAttr(*axis),
-                           nc.b.getF64FloatAttr(nc.getFloat("epsilon", 1e-5))));
+  double epsilon = nc.getFloat("epsilon", 1e-5);
+  if (failed(setResult(nc, nc.build<g::LayerNormOp>(
+                               nc.input(0), nc.input(1), bias,
+                               nc.b.getI64IntegerAttr(*axis),
+                               nc.b.getF64FloatAttr(epsilon)))))
+    return failure();
+  if (!nc.isOutputUsed(1) && !nc.isOutputUsed(2))
+    return success();
+  // The optional Mean and InvStdDev outputs, written with reductions.
+  int64_t rank = nc.inputType(0).getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t i = *axis; i < rank; ++i)
+    axes.push_back(i);
+  auto axesAttr = nc.b.getDenseI64ArrayAttr(axes);
+  Value x = nc.input(0);
+  FailureOr<Value> mean =
+      nc.build<g::ReduceMeanOp>(x, axesAttr, nc.b.getBoolAttr(true));
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> d = nc.build<g::SubOp>(x, *mean);
+  FailureOr<Value> sq = failed(d) ? d : nc.build<g::MulOp>(*d, *d);
+  FailureOr<Value> var =
+      failed(sq) ? sq
+                 : nc.build<g::ReduceMeanOp>(*sq, axesAttr,
+                                             nc.b.getBoolAttr(true));
+  FailureOr<Value> ve =
+      failed(var) ? var
+                  : nc.build<g::AddOp>(
+                        *var, nc.scalar(nc.inputElementType(0), epsilon));
+  FailureOr<Value> sd = failed(ve) ? ve : nc.build<g::SqrtOp>(*ve);
+  FailureOr<Value> inv = failed(sd) ? sd : nc.build<g::ReciprocalOp>(*sd);
+  if (failed(inv))
+    return failure();
+  nc.setOutput(1, *mean);
+  nc.setOutput(2, *inv);
+  return success();
 }
 
 /// InstanceNormalization: per-sample, per-channel normalization over the

@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 
 using namespace mlir;
 using namespace tessel;
@@ -22,8 +23,10 @@ using namespace tessel::onnx_import;
 //===----------------------------------------------------------------------===//
 
 NodeContext::NodeContext(ModelImporter &importer, const onnx::NodeProto &node,
-                         int64_t opset, OpBuilder &builder, Location loc)
-    : node(node), opset(opset), b(builder), loc(loc), importer(importer) {}
+                         StringRef displayName, int64_t opset,
+                         OpBuilder &builder, Location loc)
+    : node(node), displayName(displayName.str()), opset(opset), b(builder),
+      loc(loc), importer(importer) {}
 
 bool NodeContext::hasInput(unsigned i) const {
   return i < static_cast<unsigned>(node.input_size()) &&
@@ -130,7 +133,7 @@ std::optional<SmallVector<double>> NodeContext::getFloats(StringRef name) const 
 
 InFlightDiagnostic NodeContext::emitError() const {
   InFlightDiagnostic diag = mlir::emitError(loc);
-  diag << "node '" << node.name() << "' (" << node.op_type() << "): ";
+  diag << "node '" << displayName << "' (" << node.op_type() << "): ";
   return diag;
 }
 
@@ -195,6 +198,10 @@ FailureOr<int64_t> NodeContext::normalizeAxis(int64_t axis, int64_t rank,
   return axis < 0 ? axis + rank : axis;
 }
 
+static bool isDefaultDomain(StringRef domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
+
 //===----------------------------------------------------------------------===//
 // Registry
 //===----------------------------------------------------------------------===//
@@ -210,6 +217,35 @@ const ImporterRegistry &tessel::onnx_import::getImporterRegistry() {
   return registry;
 }
 
+std::vector<std::string> tessel::onnx_import::modelOpTypes(StringRef path) {
+  MLIRContext ctx;
+  ScopedDiagnosticHandler quiet(&ctx, [](Diagnostic &) { return success(); });
+  FailureOr<LoadedModel> model = loadModelFile(path, &ctx);
+  std::set<std::string> ops;
+  if (succeeded(model))
+    for (const onnx::NodeProto &node : model->proto->graph().node())
+      ops.insert(isDefaultDomain(node.domain())
+                     ? node.op_type()
+                     : node.domain() + "." + node.op_type());
+  return std::vector<std::string>(ops.begin(), ops.end());
+}
+
+std::vector<std::string> tessel::onnx_import::modelInputNames(StringRef path) {
+  MLIRContext ctx;
+  ScopedDiagnosticHandler quiet(&ctx, [](Diagnostic &) { return success(); });
+  FailureOr<LoadedModel> model = loadModelFile(path, &ctx);
+  std::vector<std::string> names;
+  if (failed(model))
+    return names;
+  llvm::StringSet<> inits;
+  for (const onnx::TensorProto &t : model->proto->graph().initializer())
+    inits.insert(t.name());
+  for (const onnx::ValueInfoProto &in : model->proto->graph().input())
+    if (!inits.count(in.name()))
+      names.push_back(in.name());
+  return names;
+}
+
 std::vector<std::string> tessel::onnx_import::supportedOpTypes() {
   std::vector<std::string> ops;
   for (const auto &entry : getImporterRegistry())
@@ -222,20 +258,19 @@ std::vector<std::string> tessel::onnx_import::supportedOpTypes() {
 // ModelImporter
 //===----------------------------------------------------------------------===//
 
-static bool isDefaultDomain(StringRef domain) {
-  return domain.empty() || domain == "ai.onnx";
-}
-
 ModelImporter::ModelImporter(MLIRContext *ctx, const LoadedModel &model,
                              const ImportOptions &options)
     : ctx(ctx), model(model), options(options), builder(ctx),
       tensors(ctx, model) {}
 
+std::string ModelImporter::displayName(const onnx::NodeProto &node,
+                                       unsigned index) {
+  return node.name().empty() ? node.op_type() + "_" + std::to_string(index)
+                             : node.name();
+}
+
 Location ModelImporter::nodeLoc(const onnx::NodeProto &node, unsigned index) {
-  std::string name = node.name().empty()
-                         ? node.op_type() + "_" + std::to_string(index)
-                         : node.name();
-  return NameLoc::get(StringAttr::get(ctx, name),
+  return NameLoc::get(StringAttr::get(ctx, displayName(node, index)),
                       FileLineColLoc::get(ctx, model.sourceName, 0, 0));
 }
 
@@ -371,7 +406,7 @@ ModelImporter::sortNodes(const onnx::GraphProto &graph,
     for (int i = 0; i < n; ++i)
       if (pending[i] > 0)
         return emitError(nodeLoc(graph.node(i), i))
-               << "node '" << graph.node(i).name() << "' ("
+               << "node '" << displayName(graph.node(i), i) << "' ("
                << graph.node(i).op_type() << ") is part of a cycle";
   }
   return success();
@@ -432,7 +467,7 @@ ModelImporter::inputType(const onnx::ValueInfoProto &info) {
 LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
                                         unsigned index) {
   Location loc = nodeLoc(node, index);
-  NodeContext nc(*this, node, opset, builder, loc);
+  NodeContext nc(*this, node, displayName(node, index), opset, builder, loc);
   for (int i = 0; i < node.input_size(); ++i) {
     if (node.input(i).empty())
       continue;
@@ -515,6 +550,9 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   for (const onnx::ValueInfoProto &in : graph.input()) {
     if (initializers.count(in.name()))
       continue;
+    auto frozen = options.frozenInputs.find(in.name());
+    if (frozen != options.frozenInputs.end())
+      continue; // Becomes a constant below.
     FailureOr<RankedTensorType> type = inputType(in);
     if (failed(type))
       return {};
@@ -530,6 +568,31 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
     func.setArgAttr(i, "tessel.name", builder.getStringAttr(name));
   }
   builder.setInsertionPointToEnd(entry);
+  for (const onnx::ValueInfoProto &in : graph.input()) {
+    auto frozen = options.frozenInputs.find(in.name());
+    if (frozen == options.frozenInputs.end() || initializers.count(in.name()))
+      continue;
+    Location loc = NameLoc::get(StringAttr::get(ctx, in.name()), fileLoc);
+    const onnx::TypeProto::Tensor &tt = in.type().tensor_type();
+    Type elementType = elementTypeFor(ctx, tt.elem_type());
+    const ref::Tensor &value = frozen->second;
+    if (!elementType ||
+        graph::toDType(elementType) != std::optional(value.dtype())) {
+      emitError(loc) << "frozen value for input '" << in.name() << "' is "
+                     << value.typeString() << ", which does not match the "
+                     << onnxTypeName(tt.elem_type()) << " input";
+      return {};
+    }
+    auto type = RankedTensorType::get(value.shape(), elementType);
+    values[in.name()] = graph::ConstantOp::create(
+        builder, loc, graph::toElementsAttr(type, value, in.name()));
+  }
+  for (const auto &entry : options.frozenInputs)
+    if (!inputNames.count(entry.first)) {
+      emitError(fileLoc) << "frozen input '" << entry.first
+                         << "' is not a graph input";
+      return {};
+    }
 
   SmallVector<const onnx::NodeProto *> order;
   if (failed(sortNodes(graph, order)))

@@ -74,9 +74,12 @@ private:
 class NodeContext {
 public:
   NodeContext(ModelImporter &importer, const onnx::NodeProto &node,
-              int64_t opset, mlir::OpBuilder &builder, mlir::Location loc);
+              llvm::StringRef displayName, int64_t opset,
+              mlir::OpBuilder &builder, mlir::Location loc);
 
   const onnx::NodeProto &node;
+  /// The node's name, or OpType_index for unnamed nodes.
+  const std::string displayName;
   const int64_t opset;
   mlir::OpBuilder &b;
   const mlir::Location loc;
@@ -216,6 +219,7 @@ private:
   inputType(const onnx::ValueInfoProto &info);
   llvm::LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
   mlir::Location nodeLoc(const onnx::NodeProto &node, unsigned index);
+  static std::string displayName(const onnx::NodeProto &node, unsigned index);
 
   mlir::MLIRContext *ctx;
   const LoadedModel &model;

@@ -13,6 +13,9 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringMap.h"
 
+#include "tessel/Reference/Tensor.h"
+
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,12 +23,15 @@ namespace tessel::onnx_import {
 
 /// The opset range the importer implements for the default ONNX domain.
 constexpr int64_t kMinOpset = 7;
-constexpr int64_t kMaxOpset = 25;
+constexpr int64_t kMaxOpset = 28;
 
 struct ImportOptions {
   /// Fixed shapes for graph inputs (overriding or completing their declared
   /// shapes, e.g. a dynamic batch dim).
   llvm::StringMap<std::vector<int64_t>> inputShapes;
+  /// Graph inputs fixed to known values: they become constants, so that
+  /// shape-like inputs (axes, sizes, repeats) can be folded.
+  std::map<std::string, ref::Tensor> frozenInputs;
   /// Name of the function holding the graph.
   std::string functionName = "main";
 };
@@ -48,6 +54,13 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importBuffer(llvm::StringRef buffer, llvm::StringRef sourceName,
              llvm::StringRef baseDir, mlir::MLIRContext *context,
              const ImportOptions &options);
+
+/// The op types a model file uses (sorted, unique; other domains prefixed
+/// with the domain). Empty if the file does not parse.
+std::vector<std::string> modelOpTypes(llvm::StringRef path);
+
+/// The names of a model's graph inputs that are not initializers, in order.
+std::vector<std::string> modelInputNames(llvm::StringRef path);
 
 /// The ONNX op types (default domain) the importer supports, sorted.
 std::vector<std::string> supportedOpTypes();

@@ -1,0 +1,361 @@
+//===- tessel-conformance.cpp - ONNX backend node tests through Tessel ----===//
+//
+// For every test directory (model.onnx + test_data_set_0/{input,output}_N.pb)
+// of each suite: import the model; a model either imports or is rejected with
+// a diagnostic, and never crashes (each test runs in a forked child). When
+// it imports and has data, the reference interpreter runs it on the inputs
+// and its outputs are compared with the expected ones at ONNX's tolerances.
+//
+// The run fails when a test listed in the expected-pass file does not pass
+// (a regression) or when any test crashes or hangs. `--update` rewrites the
+// expected-pass file from this run.
+//
+//===----------------------------------------------------------------------===//
+#include "tessel/Dialect/Graph/IR/GraphDialect.h"
+#include "tessel/Dialect/Graph/Utils/Interpreter.h"
+#include "tessel/Target/ONNX/Import.h"
+#include "tessel/Target/ONNX/TensorIO.h"
+#include "tessel/Dialect/Graph/IR/TensorConversion.h"
+#include "tessel/Support/Float16.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace tessel;
+namespace cl = llvm::cl;
+
+static cl::list<std::string>
+    suites("suite", cl::desc("NAME=DIR of node-test directories"),
+           cl::value_desc("name=dir"));
+static cl::opt<std::string> expectedFile("expected",
+                                         cl::desc("Expected-pass list"));
+static cl::opt<bool> update("update",
+                            cl::desc("Rewrite the expected-pass list"));
+static cl::opt<std::string> filter("filter",
+                                   cl::desc("Only tests whose name contains"));
+static cl::opt<unsigned> timeoutSeconds("timeout", cl::init(60),
+                                        cl::desc("Per-test time limit"));
+static cl::opt<bool> verbose("v", cl::desc("Print every test's outcome"));
+static cl::opt<std::string>
+    coverageFile("coverage", cl::desc("Write per-op coverage (markdown)"));
+
+namespace {
+
+struct Outcome {
+  std::string status; // PASS MISMATCH EVALFAIL IMPORTED REJECT CRASH TIMEOUT
+  std::string detail;
+  std::string ops; ///< Comma-separated op types of the model.
+};
+
+std::string firstLine(const std::string &s) {
+  return s.substr(0, s.find('\n'));
+}
+
+/// allclose with numpy's rule |a - e| <= atol + rtol |e|; NaNs equal.
+bool compare(const ref::Tensor &actual, const ref::Tensor &expected,
+             std::string &detail) {
+  if (actual.shape() != expected.shape()) {
+    detail = "shape " + ref::shapeToString(actual.shape()) + " vs expected " +
+             ref::shapeToString(expected.shape());
+    return false;
+  }
+  if (actual.dtype() != expected.dtype()) {
+    detail = std::string("dtype ") + ref::name(actual.dtype()) +
+             " vs expected " + ref::name(expected.dtype());
+    return false;
+  }
+  // ONNX's backend-test tolerance, widened to 4 ulps for the 16-bit float
+  // types (whose rounding between ops differs across implementations).
+  double rtol = 1e-3, atol = 1e-7;
+  if (actual.dtype() == ref::DType::F16)
+    rtol = 4.0 / 1024;
+  else if (actual.dtype() == ref::DType::BF16)
+    rtol = 4.0 / 128;
+  for (int64_t i = 0; i < actual.numel(); ++i) {
+    bool ok;
+    if (actual.isFloat()) {
+      double a = actual.getF(i), e = expected.getF(i);
+      ok = (std::isnan(a) && std::isnan(e)) || a == e ||
+           std::fabs(a - e) <= atol + rtol * std::fabs(e);
+      if (!ok) {
+        detail = "element " + std::to_string(i) + ": " + std::to_string(a) +
+                 " vs expected " + std::to_string(e);
+        return false;
+      }
+    } else if (actual.getI(i) != expected.getI(i)) {
+      detail = "element " + std::to_string(i) + ": " +
+               std::to_string(actual.getI(i)) + " vs expected " +
+               std::to_string(expected.getI(i));
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Debian's (ONNX 1.12) test data stores bfloat16 tensors as UINT16 bit
+/// patterns; reinterpret them.
+ref::Tensor fixBf16(ref::Tensor t, ref::DType want) {
+  if (want != ref::DType::BF16 || t.dtype() != ref::DType::U16)
+    return t;
+  ref::Tensor out(ref::DType::BF16, t.shape());
+  for (int64_t i = 0; i < t.numel(); ++i)
+    out.setF(i, support::bf16ToFloat(static_cast<uint16_t>(t.getI(i))));
+  return out;
+}
+
+/// Imports a test's model; if it needs an input to be a compile-time
+/// constant (axes, sizes, repeats as graph inputs), retries with the small
+/// inputs frozen to their test values, as a deployment engineer would.
+OwningOpRef<ModuleOp> importTest(const std::string &dir, MLIRContext &ctx,
+                                 std::string &diagnostics,
+                                 std::string &frozenNames) {
+  onnx_import::ImportOptions options;
+  OwningOpRef<ModuleOp> module =
+      onnx_import::importFile(dir + "/model.onnx", &ctx, options);
+  if (module ||
+      diagnostics.find("must be a compile-time constant") == std::string::npos)
+    return module;
+  std::string error;
+  std::vector<std::string> names = onnx_import::modelInputNames(
+      dir + "/model.onnx");
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto t = onnx_import::readTensorProtoFile(
+        dir + "/test_data_set_0/input_" + std::to_string(i) + ".pb", error);
+    if (failed(t) || t->tensor.numel() > 64)
+      continue;
+    options.frozenInputs[names[i]] = t->tensor;
+    frozenNames += (frozenNames.empty() ? "" : ",") + names[i];
+  }
+  if (options.frozenInputs.empty())
+    return module;
+  diagnostics.clear();
+  return onnx_import::importFile(dir + "/model.onnx", &ctx, options);
+}
+
+/// Runs in the child process.
+Outcome runTest(const std::string &dir) {
+  MLIRContext ctx;
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+    if (d.getSeverity() == DiagnosticSeverity::Error && diagnostics.empty())
+      diagnostics = d.str();
+    return success();
+  });
+  std::string frozen;
+  OwningOpRef<ModuleOp> module = importTest(dir, ctx, diagnostics, frozen);
+  if (!module)
+    return {"REJECT", firstLine(diagnostics)};
+  std::string note = frozen.empty() ? "" : "frozen inputs: " + frozen;
+  std::string data = dir + "/test_data_set_0";
+  if (!llvm::sys::fs::is_directory(data))
+    return {"IMPORTED", "no test data"};
+  auto func = *module->getOps<func::FuncOp>().begin();
+  std::vector<ref::Tensor> inputs;
+  std::string error;
+  std::vector<std::string> names =
+      onnx_import::modelInputNames(dir + "/model.onnx");
+  for (unsigned i = 0, arg = 0; i < names.size(); ++i) {
+    if (frozen.find(names[i]) != std::string::npos &&
+        llvm::is_contained(llvm::split(frozen, ','), names[i]))
+      continue;
+    auto t = onnx_import::readTensorProtoFile(
+        data + "/input_" + std::to_string(i) + ".pb", error);
+    if (failed(t))
+      return {"IMPORTED", "unreadable test data: " + firstLine(error)};
+    if (arg >= func.getNumArguments())
+      return {"IMPORTED", "test data does not match the model's inputs"};
+    auto type = cast<RankedTensorType>(func.getArgument(arg++).getType());
+    inputs.push_back(
+        fixBf16(std::move(t->tensor), *graph::toDType(type.getElementType())));
+  }
+  FailureOr<std::vector<ref::Tensor>> outputs =
+      graph::interpret(func, inputs, error);
+  if (failed(outputs))
+    return {"EVALFAIL", firstLine(error)};
+  for (unsigned i = 0; i < outputs->size(); ++i) {
+    auto e = onnx_import::readTensorProtoFile(
+        data + "/output_" + std::to_string(i) + ".pb", error);
+    if (failed(e))
+      return {"IMPORTED", "unreadable test data: " + firstLine(error)};
+    std::string detail;
+    ref::Tensor expected = fixBf16(std::move(e->tensor), (*outputs)[i].dtype());
+    if (!compare((*outputs)[i], expected, detail))
+      return {"MISMATCH", "output " + std::to_string(i) + ": " + detail};
+  }
+  return {"PASS", note};
+}
+
+Outcome runIsolated(const std::string &dir) {
+  int fds[2];
+  if (pipe(fds) != 0)
+    return {"CRASH", "pipe failed"};
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    alarm(timeoutSeconds);
+    Outcome o = runTest(dir);
+    std::string ops = llvm::join(
+        onnx_import::modelOpTypes(dir + "/model.onnx"), ",");
+    std::string line = o.status + "\t" + ops + "\t" + o.detail;
+    (void)!write(fds[1], line.data(), line.size());
+    close(fds[1]);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+    out.append(buf, n);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) {
+    if (WTERMSIG(status) == SIGALRM)
+      return {"TIMEOUT", "over " + std::to_string(timeoutSeconds) + " s"};
+    return {"CRASH", std::string("signal ") + strsignal(WTERMSIG(status))};
+  }
+  if (out.empty())
+    return {"CRASH", "no result (exit status " +
+                         std::to_string(WEXITSTATUS(status)) + ")"};
+  llvm::SmallVector<llvm::StringRef, 3> parts;
+  llvm::StringRef(out).split(parts, '\t', 2);
+  parts.resize(3);
+  return {parts[0].str(), parts[2].str(), parts[1].str()};
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "ONNX node-test conformance run\n");
+  std::set<std::string> expected;
+  if (!expectedFile.empty()) {
+    std::ifstream in(expectedFile);
+    std::string line;
+    while (std::getline(in, line))
+      if (!line.empty() && line[0] != '#')
+        expected.insert(line);
+  }
+  std::map<std::string, int> counts;
+  std::map<std::string, int> rejectReasons;
+  // Per op type: tests using it, and how many of those pass.
+  std::map<std::string, std::pair<int, int>> coverage;
+  std::vector<std::string> passes, regressions, crashes;
+  int total = 0;
+  for (const std::string &suite : suites) {
+    auto [name, dir] = llvm::StringRef(suite).split('=');
+    std::vector<std::string> tests;
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (llvm::sys::fs::exists(it->path() + "/model.onnx"))
+        tests.push_back(it->path());
+    if (ec) {
+      llvm::errs() << "tessel-conformance: cannot list '" << dir
+                   << "': " << ec.message() << "\n";
+      return 2;
+    }
+    std::sort(tests.begin(), tests.end());
+    for (const std::string &path : tests) {
+      std::string id =
+          name.str() + "/" + llvm::sys::path::filename(path).str();
+      if (!filter.empty() && id.find(filter) == std::string::npos)
+        continue;
+      ++total;
+      Outcome o = runIsolated(path);
+      ++counts[o.status];
+      llvm::SmallVector<llvm::StringRef> ops;
+      llvm::StringRef(o.ops).split(ops, ',', -1, false);
+      for (llvm::StringRef op : ops) {
+        ++coverage[op.str()].first;
+        coverage[op.str()].second += o.status == "PASS";
+      }
+      if (o.status == "PASS")
+        passes.push_back(id);
+      else if (expected.count(id))
+        regressions.push_back(id + ": " + o.status + " " + o.detail);
+      if (o.status == "CRASH" || o.status == "TIMEOUT")
+        crashes.push_back(id + ": " + o.status + " " + o.detail);
+      if (o.status == "REJECT") {
+        // Aggregate by the reason's head (e.g. the unsupported op list).
+        std::string reason = o.detail;
+        size_t p = reason.find("error: ");
+        if (p != std::string::npos)
+          reason = reason.substr(p + 7);
+        ++rejectReasons[reason.substr(0, 90)];
+      }
+      if (verbose)
+        llvm::outs() << id << ": " << o.status
+                     << (o.detail.empty() ? "" : " (" + o.detail + ")")
+                     << "\n";
+    }
+  }
+  int passed = counts["PASS"];
+  int failed = counts["MISMATCH"] + counts["EVALFAIL"] + counts["CRASH"] +
+               counts["TIMEOUT"];
+  llvm::outs() << "conformance: " << total << " tests: " << passed
+               << " passed, " << failed << " failed (" << counts["MISMATCH"]
+               << " mismatched, " << counts["EVALFAIL"]
+               << " not evaluable, " << counts["CRASH"] << " crashed, "
+               << counts["TIMEOUT"] << " timed out); " << counts["REJECT"]
+               << " rejected with a diagnostic, " << counts["IMPORTED"]
+               << " imported without comparable data\n";
+  if (verbose) {
+    llvm::outs() << "most common rejections:\n";
+    std::vector<std::pair<int, std::string>> sorted;
+    for (auto &[r, c] : rejectReasons)
+      sorted.push_back({c, r});
+    std::sort(sorted.rbegin(), sorted.rend());
+    for (size_t i = 0; i < sorted.size() && i < 40; ++i)
+      llvm::outs() << "  " << sorted[i].first << "  " << sorted[i].second
+                   << "\n";
+  }
+  if (!coverageFile.empty()) {
+    std::ofstream out(coverageFile);
+    out << "| ONNX op | node tests | passing |\n|---|---:|---:|\n";
+    for (auto &[op, c] : coverage)
+      out << "| " << op << " | " << c.first << " | " << c.second << " |\n";
+  }
+  if (update && !expectedFile.empty()) {
+    std::ofstream out(expectedFile);
+    out << "# Tests whose reference evaluation matches ONNX's expected "
+           "outputs.\n# Regenerate with `ninja -C build "
+           "update-conformance`.\n";
+    for (const std::string &p : passes)
+      out << p << "\n";
+    llvm::outs() << "conformance: wrote " << passes.size()
+                 << " expected passes to " << expectedFile << "\n";
+  }
+  int newPasses = 0;
+  for (const std::string &p : passes)
+    newPasses += !expected.count(p);
+  if (newPasses && !update)
+    llvm::outs() << "conformance: " << newPasses
+                 << " tests pass that are not in the expected list (run "
+                    "update-conformance to record them)\n";
+  for (const std::string &c : crashes)
+    llvm::errs() << "conformance: CRASH " << c << "\n";
+  for (const std::string &r : regressions)
+    llvm::errs() << "conformance: REGRESSION " << r << "\n";
+  if (!crashes.empty() || (!regressions.empty() && !update))
+    return 1;
+  return 0;
+}
