@@ -540,6 +540,9 @@ LogicalResult importDepthToSpace(NodeContext &nc) {
 }
 
 LogicalResult importSpaceToDepth(NodeContext &nc) {
+  std::string mode = nc.getString("mode", "DCR");
+  if (mode != "DCR")
+    return nc.error("SpaceToDepth mode '" + mode + "' is not supported");
   return setResult(nc, nc.build<g::SpaceToDepthOp>(
                            nc.input(0),
                            nc.b.getI64IntegerAttr(nc.getInt("blocksize", 0))));

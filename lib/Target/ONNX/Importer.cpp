@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Path.h"
@@ -467,7 +468,23 @@ ModelImporter::inputType(const onnx::ValueInfoProto &info) {
 LogicalResult ModelImporter::importNode(const onnx::NodeProto &node,
                                         unsigned index) {
   Location loc = nodeLoc(node, index);
-  NodeContext nc(*this, node, displayName(node, index), opset, builder, loc);
+  std::string name = displayName(node, index);
+  NodeContext nc(*this, node, name, opset, builder, loc);
+  // Errors from type inference and verifiers of the ops being built do not
+  // know the ONNX node: prefix them with it, like the importer's own.
+  std::string prefix = "node '" + name + "' (" + node.op_type() + "): ";
+  bool reentered = false;
+  ScopedDiagnosticHandler nodeDiagnostics(ctx, [&](Diagnostic &diag) {
+    if (reentered || diag.getSeverity() != DiagnosticSeverity::Error)
+      return failure();
+    std::string message = diag.str();
+    if (StringRef(message).starts_with("node '"))
+      return failure();
+    reentered = true;
+    mlir::emitError(diag.getLocation()) << prefix << message;
+    reentered = false;
+    return success();
+  });
   for (int i = 0; i < node.input_size(); ++i) {
     if (node.input(i).empty())
       continue;
@@ -645,6 +662,10 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   }
   func::ReturnOp::create(builder, fileLoc, results);
   func.setType(builder.getFunctionType(argTypes, TypeRange(results)));
+  // Folding at import leaves the constants of shape subgraphs unused.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*entry)))
+    if (isOpTriviallyDead(&op))
+      op.erase();
   for (auto [i, out] : llvm::enumerate(graph.output()))
     func.setResultAttr(i, "tessel.name", builder.getStringAttr(out.name()));
   if (failed(mlir::verify(*module)))
