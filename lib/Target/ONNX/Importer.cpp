@@ -558,8 +558,10 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   if (!model.proto->producer_name().empty())
     module->getOperation()->setAttr(
         "tessel.onnx_producer",
-        StringAttr::get(ctx, model.proto->producer_name() + " " +
-                                 model.proto->producer_version()));
+        StringAttr::get(ctx, model.proto->producer_version().empty()
+                                 ? model.proto->producer_name()
+                                 : model.proto->producer_name() + " " +
+                                       model.proto->producer_version()));
 
   // Graph inputs (initializers listed as inputs are constants).
   SmallVector<Type> argTypes;

@@ -9,6 +9,8 @@
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace tessel;
 using namespace tessel::graph;
@@ -95,6 +97,20 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  // Reshaping a constant keeps its bytes.
+  if (auto c = dyn_cast_or_null<ElementsAttr>(adaptor.getInput())) {
+    if (auto dense = dyn_cast<DenseElementsAttr>(c))
+      return dense.reshape(cast<ShapedType>(dense.getType())
+                               .clone(getOutput().getType().getShape()));
+    if (std::optional<ArrayRef<char>> raw = getRawBytes(c))
+      return elementsFromRawBytes(getOutput().getType(), *raw, "reshaped");
+  }
+  return {};
+}
+
 LogicalResult ReshapeOp::evaluate(ArrayRef<ref::Tensor> operands,
                                   SmallVectorImpl<ref::Tensor> &results,
                                   std::string &error) {
@@ -130,6 +146,51 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
 bool TransposeOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
   return areCompatibleModuloQuant(l, r);
 }
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  ArrayRef<int64_t> perm = getPerm();
+  bool identity = true;
+  for (size_t i = 0; i < perm.size(); ++i)
+    identity &= perm[i] == static_cast<int64_t>(i);
+  if (identity)
+    return getInput();
+  auto c = dyn_cast_or_null<ElementsAttr>(adaptor.getInput());
+  if (!c)
+    return {};
+  // Permute the packed bytes directly: weights transposed by layout
+  // conversion or Gemm normalization are large, and this never widens them.
+  std::optional<ArrayRef<char>> raw = getRawBytes(c);
+  if (!raw)
+    return foldByEvaluation(getOperation(), adaptor.getOperands());
+  RankedTensorType in = getInput().getType();
+  int64_t n = in.getNumElements(), rank = in.getRank();
+  if (n == 0)
+    return foldByEvaluation(getOperation(), adaptor.getOperands());
+  size_t elem = raw->size() / n;
+  ref::Shape inStrides = ref::stridesOf(toShape(in.getShape()));
+  ref::Shape outShape = toShape(getOutput().getType().getShape());
+  // Input stride of each output dim.
+  SmallVector<int64_t> strides(rank);
+  for (int64_t i = 0; i < rank; ++i)
+    strides[i] = inStrides[perm[i]];
+  std::vector<char> out(raw->size());
+  SmallVector<int64_t> idx(rank, 0);
+  int64_t src = 0;
+  for (int64_t o = 0; o < n; ++o) {
+    std::memcpy(out.data() + o * elem, raw->data() + src * elem, elem);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      src += strides[d];
+      if (++idx[d] < outShape[d])
+        break;
+      src -= strides[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+  std::string name = "transposed";
+  if (auto loc = dyn_cast<NameLoc>(getLoc()))
+    name = loc.getName().str();
+  return elementsFromRawBytes(getOutput().getType(), out, name);
+}
+
 LogicalResult TransposeOp::evaluate(ArrayRef<ref::Tensor> operands,
                                     SmallVectorImpl<ref::Tensor> &results,
                                     std::string &error) {

@@ -250,6 +250,36 @@ std::vector<char> toRawBytes(Type elementType, const ref::Tensor &t) {
   return out;
 }
 
+std::optional<ArrayRef<char>> getRawBytes(ElementsAttr attr) {
+  auto type = cast<ShapedType>(attr.getType());
+  if (type.getElementType().isInteger(1))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (dense.isSplat() && type.getNumElements() != 1)
+      return std::nullopt;
+    return dense.getRawData();
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+  return std::nullopt;
+}
+
+ElementsAttr elementsFromRawBytes(RankedTensorType type, ArrayRef<char> bytes,
+                                  StringRef nameHint) {
+  RankedTensorType storageType = type;
+  if (auto q = dyn_cast<quant::QuantizedType>(type.getElementType()))
+    storageType = type.clone(q.getStorageType());
+  if (type.getNumElements() <= kMaxInlineElements)
+    return DenseElementsAttr::getFromRawBuffer(storageType, bytes);
+  size_t align = std::max<size_t>(
+      16, ref::bitWidth(*toDType(storageType.getElementType())) / 8);
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align);
+  return DenseResourceElementsAttr::get(storageType, nameHint,
+                                        std::move(blob));
+}
+
 static bool isSplatTensor(const ref::Tensor &t) {
   int64_t n = t.numel();
   if (n <= 1)

@@ -38,6 +38,7 @@ def Graph_ReshapeOp : Graph_Op<"reshape"> {
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let customFold = 1;
 }
 
 def Graph_TransposeOp : Graph_Op<"transpose", [Graph_InferType]> {
@@ -45,6 +46,7 @@ def Graph_TransposeOp : Graph_Op<"transpose", [Graph_InferType]> {
   let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let customFold = 1;
 }
 
 def Graph_ConcatOp : Graph_Op<"concat", [Graph_InferType]> {

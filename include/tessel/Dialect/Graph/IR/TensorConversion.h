@@ -34,6 +34,16 @@ mlir::ElementsAttr toElementsAttr(mlir::RankedTensorType type,
 /// Constants with more elements than this live in resource blobs.
 constexpr int64_t kMaxInlineElements = 16;
 
+/// The packed little-endian bytes of a non-splat dense or dense_resource
+/// constant (not i1), without copying; nullopt otherwise.
+std::optional<llvm::ArrayRef<char>> getRawBytes(mlir::ElementsAttr attr);
+
+/// A constant of `type` holding `bytes` (packed, little-endian): a `dense`
+/// literal when small, else a `dense_resource` blob named after `nameHint`.
+mlir::ElementsAttr elementsFromRawBytes(mlir::RankedTensorType type,
+                                        llvm::ArrayRef<char> bytes,
+                                        llvm::StringRef nameHint);
+
 /// Raw little-endian bytes of `tensor` in the storage layout of `type`'s
 /// element type.
 std::vector<char> toRawBytes(mlir::Type elementType, const ref::Tensor &tensor);
