@@ -18,6 +18,10 @@ function(tessel_add_library name)
     target_link_libraries(${name} PUBLIC ${ARG_LINK})
   else()
     target_link_libraries(${name} PUBLIC ${ARG_LINK} ${TESSEL_MLIR_LIBS})
+    # The packaged MLIR/LLVM targets carry no include directories; users of
+    # an installed Tessel get them from here.
+    target_include_directories(${name} SYSTEM PUBLIC
+      ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
   endif()
   target_include_directories(${name} PUBLIC
     $<BUILD_INTERFACE:${TESSEL_SOURCE_DIR}/include>

@@ -20,3 +20,6 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 # need the project's virtualenv (onnx, onnxruntime), so ours goes first.
 config.substitutions.insert(0, ("%python", config.python_executable))
 config.substitutions.append(("%models", os.path.join(config.tessel_src_root, "test", "models")))
+config.substitutions.append(("%tessel_obj_root", config.tessel_obj_root))
+config.substitutions.append(("%tessel_src_root", config.tessel_src_root))
+config.substitutions.append(("%mlir_cmake_dir", config.mlir_cmake_dir))
