@@ -57,10 +57,10 @@ __int128 intTypeMax(DType t) {
   return (static_cast<__int128>(1) << bits) - 1;
 }
 
+/// The accumulator's start (LogSumExp accumulates sum(exp(x - max))).
 double reduceInitF(ReduceKind k) {
   switch (k) {
   case ReduceKind::Max:
-  case ReduceKind::LogSumExp:
     return -INFINITY;
   case ReduceKind::Min:
     return INFINITY;
