@@ -371,6 +371,8 @@ std::optional<std::string> checkIntExponents(const Tensor &b, const char *op) {
 //===----------------------------------------------------------------------===//
 
 Result<Tensor> unary(UnaryKind kind, const Tensor &x, UnaryParams params) {
+  if (std::optional<Failure> err = malformed(unaryName(kind), {{&x, "x"}}))
+    return *err;
   const char *op = unaryName(kind);
   int64_t n = x.numel();
   if (kind == UnaryKind::Not) {
@@ -460,6 +462,9 @@ std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b) {
 }
 
 Result<Tensor> binary(BinaryKind kind, const Tensor &a, const Tensor &b) {
+  if (std::optional<Failure> err =
+          malformed(binaryName(kind), {{&a, "a"}, {&b, "b"}}))
+    return *err;
   const char *op = binaryName(kind);
   if (kind != BinaryKind::Pow && a.dtype() != b.dtype())
     return fail(op, ": operands must have the same element type, got ",
@@ -523,6 +528,9 @@ Result<Tensor> binary(BinaryKind kind, const Tensor &a, const Tensor &b) {
 //===----------------------------------------------------------------------===//
 
 Result<Tensor> where(const Tensor &cond, const Tensor &x, const Tensor &y) {
+  if (std::optional<Failure> err =
+          malformed("Where", {{&cond, "cond"}, {&x, "x"}, {&y, "y"}}))
+    return *err;
   if (cond.dtype() != DType::Bool)
     return fail("Where: cond must be bool, got ", cond.typeString());
   if (x.dtype() != y.dtype())
@@ -553,6 +561,8 @@ Result<Tensor> where(const Tensor &cond, const Tensor &x, const Tensor &y) {
 }
 
 Result<Tensor> cast(const Tensor &x, DType to) {
+  if (std::optional<Failure> err = malformed("Cast", {{&x, "x"}}))
+    return *err;
   Tensor y(to, x.shape());
   int64_t n = x.numel();
   for (int64_t i = 0; i < n; ++i) {

@@ -13,6 +13,8 @@
 
 #include <array>
 #include <cmath>
+#include <initializer_list>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -55,6 +57,28 @@ inline Failure unsupported(const char *op, const Tensor &t,
                            const char *what = "x") {
   return fail(op, ": unsupported element type ", t.dtype(), " (", what, ": ",
               t.typeString(), ")");
+}
+
+/// Checks that each non-null operand is well formed: dims >= 0 and storage
+/// of numel() elements of the kind its element type uses. A default-built
+/// or hand-edited tensor then makes an error, not an out-of-bounds read.
+inline std::optional<Failure> malformed(
+    const char *op,
+    std::initializer_list<std::pair<const Tensor *, const char *>> operands) {
+  for (const auto &[t, what] : operands) {
+    if (!t)
+      continue;
+    for (int64_t d : t->shape())
+      if (d < 0)
+        return fail(op, ": ", what, " has a negative dim (",
+                    shapeToString(t->shape()), ")");
+    size_t stored = t->isFloat() ? t->floats().size() : t->ints().size();
+    if (static_cast<int64_t>(stored) != t->numel())
+      return fail(op, ": ", what, " ", t->typeString(),
+                  " is malformed: ", stored, " stored elements for ",
+                  t->numel());
+  }
+  return std::nullopt;
 }
 
 //===----------------------------------------------------------------------===//

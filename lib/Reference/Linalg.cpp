@@ -237,6 +237,15 @@ void convForward(const T *x, const T *w, A *y, const ConvGeometry &g) {
     }
   }
   Shape kTab = kernelTable(g.kernel);
+  // Kernel offsets that map the whole input plane onto the whole output
+  // plane (1x1 stride-1 kernels, the centre of "same" kernels): one run.
+  std::vector<bool> wholePlane(kSp, true);
+  for (int64_t kf = 0; kf < kSp; ++kf)
+    for (int64_t d = 0; d < n; ++d) {
+      int64_t kd = kTab[kf * n + d];
+      wholePlane[kf] = wholePlane[kf] && g.strides[d] == 1 &&
+                       g.in[d] == g.out[d] && r.offset[d][kd] == 0;
+    }
   Shape idx(n);
   for (int64_t b = 0; b < g.batch; ++b) {
     for (int64_t grp = 0; grp < g.group; ++grp) {
@@ -256,6 +265,11 @@ void convForward(const T *x, const T *w, A *y, const ConvGeometry &g) {
             if (empty)
               continue;
             A wv = static_cast<A>(wp[kf]);
+            if (wholePlane[kf]) {
+              for (int64_t o = 0; o < outSp; ++o)
+                yp[o] += wv * static_cast<A>(xp[o]);
+              continue;
+            }
             int64_t lo = r.lo[last][k[last]], hi = r.hi[last][k[last]];
             int64_t s = g.strides[last];
             while (true) {
@@ -412,6 +426,9 @@ Tensor runConv(const Tensor &x, const Tensor &w, const Tensor *bias,
 } // namespace
 
 Result<Tensor> matmul(const Tensor &a, const Tensor &b, const Tensor *bias) {
+  if (std::optional<Failure> err =
+          malformed("MatMul", {{&a, "a"}, {&b, "b"}, {bias, "bias"}}))
+    return *err;
   const char *op = "MatMul";
   if (a.rank() < 1 || b.rank() < 1)
     return fail(op, ": operands must have rank >= 1, got ", a.typeString(),
@@ -460,6 +477,9 @@ Result<Tensor> matmul(const Tensor &a, const Tensor &b, const Tensor *bias) {
 
 Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
                     const ConvParams &p) {
+  if (std::optional<Failure> err =
+          malformed("Conv", {{&x, "x"}, {&w, "w"}, {bias, "bias"}}))
+    return *err;
   const char *op = "Conv";
   int64_t rank = x.rank();
   if (rank < 3)
@@ -507,6 +527,9 @@ Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
 Result<Tensor> convTranspose(const Tensor &x, const Tensor &w,
                              const Tensor *bias,
                              const ConvTransposeParams &tp) {
+  if (std::optional<Failure> err =
+          malformed("ConvTranspose", {{&x, "x"}, {&w, "w"}, {bias, "bias"}}))
+    return *err;
   const char *op = "ConvTranspose";
   const ConvParams &p = tp.conv;
   int64_t rank = x.rank();

@@ -129,6 +129,8 @@ void sweepPlane(const std::vector<PoolDim> &dims, Visit visit) {
 
 Result<Tensor> pool(const char *op, bool isMax, const Tensor &x,
                     const PoolParams &p) {
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   int64_t rank = x.rank();
   if (rank < 3)
     return fail(op, ": x must have rank >= 3 (batch, channels and at least ",

@@ -265,6 +265,21 @@ TEST(ConvTest, RejectsBadOperandsAndParams) {
       "element types of x f32[1x4x3x3] and w i8[2x4x2x2]"));
 }
 
+TEST(ConvTest, MalformedTensorsAreAnErrorNotACrash) {
+  // A default-constructed tensor claims one f32 element but stores none.
+  Tensor x = iota({1, 1, 3, 3}), w = f32({1, 1, 2, 2}, {1, 1, 1, 1});
+  Tensor empty;
+  EXPECT_TRUE(failsWith(conv(x, w, &empty, conv2d()),
+                        "Conv: bias f32[scalar] is malformed: 0 stored "
+                        "elements for 1"));
+  Tensor edited = x;
+  edited.floats().pop_back();
+  EXPECT_TRUE(
+      failsWith(conv(edited, w, nullptr, conv2d()),
+                "x f32[1x1x3x3] is malformed: 8 stored elements for 9"));
+  EXPECT_TRUE(failsWith(matmul(empty, w, nullptr), "MatMul: a"));
+}
+
 //===----------------------------------------------------------------------===//
 // convTranspose
 //===----------------------------------------------------------------------===//
