@@ -345,10 +345,10 @@ Result<Tensor> gather(const Tensor &x, const Tensor &indices, int64_t axis) {
 
 Result<Tensor> gatherElements(const Tensor &x, const Tensor &indices,
                               int64_t axis) {
-  if (std::optional<Failure> err =
-          malformed("GatherElements", {{&x, "x"}, {&indices, "indices"}}))
-    return *err;
   const char *op = "GatherElements";
+  if (std::optional<Failure> err =
+          malformed(op, {{&x, "x"}, {&indices, "indices"}}))
+    return *err;
   if (!axisInRange(axis, x.rank()))
     return fail(op, ": axis ", axis, " is out of range for x ", x.typeString());
   if (!isIndexType(indices.dtype()))
@@ -451,9 +451,9 @@ Result<Tensor> pad(const Tensor &x, const Shape &padsBegin,
 //===----------------------------------------------------------------------===//
 
 Result<Tensor> depthToSpace(const Tensor &x, int64_t blockSize, bool crdMode) {
-  if (std::optional<Failure> err = malformed("DepthToSpace", {{&x, "x"}}))
-    return *err;
   const char *op = "DepthToSpace";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (x.rank() != 4)
     return fail(op, ": x must have rank 4 [N, C, H, W], got ", x.typeString());
   if (blockSize < 1)
@@ -482,9 +482,9 @@ Result<Tensor> depthToSpace(const Tensor &x, int64_t blockSize, bool crdMode) {
 }
 
 Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize) {
-  if (std::optional<Failure> err = malformed("SpaceToDepth", {{&x, "x"}}))
-    return *err;
   const char *op = "SpaceToDepth";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (x.rank() != 4)
     return fail(op, ": x must have rank 4 [N, C, H, W], got ", x.typeString());
   if (blockSize < 1)

@@ -371,9 +371,9 @@ std::optional<std::string> checkIntExponents(const Tensor &b, const char *op) {
 //===----------------------------------------------------------------------===//
 
 Result<Tensor> unary(UnaryKind kind, const Tensor &x, UnaryParams params) {
-  if (std::optional<Failure> err = malformed(unaryName(kind), {{&x, "x"}}))
-    return *err;
   const char *op = unaryName(kind);
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   int64_t n = x.numel();
   if (kind == UnaryKind::Not) {
     if (x.dtype() != DType::Bool)
@@ -462,10 +462,9 @@ std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b) {
 }
 
 Result<Tensor> binary(BinaryKind kind, const Tensor &a, const Tensor &b) {
-  if (std::optional<Failure> err =
-          malformed(binaryName(kind), {{&a, "a"}, {&b, "b"}}))
-    return *err;
   const char *op = binaryName(kind);
+  if (std::optional<Failure> err = malformed(op, {{&a, "a"}, {&b, "b"}}))
+    return *err;
   if (kind != BinaryKind::Pow && a.dtype() != b.dtype())
     return fail(op, ": operands must have the same element type, got ",
                 a.typeString(), " and ", b.typeString());

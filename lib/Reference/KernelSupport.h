@@ -1,5 +1,4 @@
-//===- KernelSupport.h - Helpers shared by the reference kernels -*- C++
-//-*-===//
+//===- KernelSupport.h - Helpers of the reference kernels -------*- C++ -*-===//
 //
 // Private to lib/Reference: error building, element access that respects
 // unsigned 64-bit storage, index arithmetic and the broadcasting loop every
@@ -25,7 +24,7 @@ namespace tessel::ref::detail {
 //===----------------------------------------------------------------------===//
 
 /// An error message that converts to any failed Result, so that kernels can
-/// write `return fail("conv: ...", x.typeString());`.
+/// write `return fail("Conv: ...", x.typeString());`.
 struct Failure {
   std::string message;
   template <typename T> operator Result<T>() const {

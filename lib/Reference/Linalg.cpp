@@ -1,4 +1,4 @@
-//===- Linalg.cpp - MatMul, convolution and transposed convolution -------===//
+//===- Linalg.cpp - MatMul, convolution and transposed convolution --------===//
 //
 // Float operands accumulate in double and round once, after the bias is
 // added. Integer operands accumulate modulo 2^64 (which equals the exact
@@ -426,10 +426,10 @@ Tensor runConv(const Tensor &x, const Tensor &w, const Tensor *bias,
 } // namespace
 
 Result<Tensor> matmul(const Tensor &a, const Tensor &b, const Tensor *bias) {
-  if (std::optional<Failure> err =
-          malformed("MatMul", {{&a, "a"}, {&b, "b"}, {bias, "bias"}}))
-    return *err;
   const char *op = "MatMul";
+  if (std::optional<Failure> err =
+          malformed(op, {{&a, "a"}, {&b, "b"}, {bias, "bias"}}))
+    return *err;
   if (a.rank() < 1 || b.rank() < 1)
     return fail(op, ": operands must have rank >= 1, got ", a.typeString(),
                 " and ", b.typeString());
@@ -477,10 +477,10 @@ Result<Tensor> matmul(const Tensor &a, const Tensor &b, const Tensor *bias) {
 
 Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
                     const ConvParams &p) {
-  if (std::optional<Failure> err =
-          malformed("Conv", {{&x, "x"}, {&w, "w"}, {bias, "bias"}}))
-    return *err;
   const char *op = "Conv";
+  if (std::optional<Failure> err =
+          malformed(op, {{&x, "x"}, {&w, "w"}, {bias, "bias"}}))
+    return *err;
   int64_t rank = x.rank();
   if (rank < 3)
     return fail(op, ": x must have rank >= 3 (batch, channels and at least ",
@@ -527,10 +527,10 @@ Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
 Result<Tensor> convTranspose(const Tensor &x, const Tensor &w,
                              const Tensor *bias,
                              const ConvTransposeParams &tp) {
-  if (std::optional<Failure> err =
-          malformed("ConvTranspose", {{&x, "x"}, {&w, "w"}, {bias, "bias"}}))
-    return *err;
   const char *op = "ConvTranspose";
+  if (std::optional<Failure> err =
+          malformed(op, {{&x, "x"}, {&w, "w"}, {bias, "bias"}}))
+    return *err;
   const ConvParams &p = tp.conv;
   int64_t rank = x.rank();
   if (rank < 3)

@@ -35,14 +35,13 @@ bool broadcastsTo(const Shape &from, const Shape &to) {
 Result<Tensor> batchNorm(const Tensor &x, const Tensor &scale,
                          const Tensor &bias, const Tensor &mean,
                          const Tensor &var, double epsilon, bool channelsLast) {
-  if (std::optional<Failure> err =
-          malformed("BatchNormalization", {{&x, "x"},
-                                           {&scale, "scale"},
-                                           {&bias, "bias"},
-                                           {&mean, "mean"},
-                                           {&var, "var"}}))
-    return *err;
   const char *op = "BatchNormalization";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"},
+                                                  {&scale, "scale"},
+                                                  {&bias, "bias"},
+                                                  {&mean, "mean"},
+                                                  {&var, "var"}}))
+    return *err;
   if (x.rank() < 2)
     return fail(op, ": x must have rank >= 2, got ", x.typeString());
   if (!x.isFloat())

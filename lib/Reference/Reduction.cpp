@@ -181,9 +181,9 @@ Tensor reduceInt(ReduceKind kind, const Tensor &x, const Shape &keepShape,
 
 Result<Tensor> reduce(ReduceKind kind, const Tensor &x, const Shape &axes,
                       bool keepDims) {
-  if (std::optional<Failure> err = malformed(reduceName(kind), {{&x, "x"}}))
-    return *err;
   const char *op = reduceName(kind);
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (x.dtype() == DType::Bool)
     return unsupported(op, x);
   if (!x.isFloat() && (kind == ReduceKind::L2 || kind == ReduceKind::LogSumExp))
@@ -226,10 +226,9 @@ Result<Tensor> reduce(ReduceKind kind, const Tensor &x, const Shape &axes,
 
 Result<Tensor> argReduce(bool isMax, const Tensor &x, int64_t axis,
                          bool keepDims, bool selectLastIndex) {
-  if (std::optional<Failure> err =
-          malformed(isMax ? "ArgMax" : "ArgMin", {{&x, "x"}}))
-    return *err;
   const char *op = isMax ? "ArgMax" : "ArgMin";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (!axisInRange(axis, x.rank()))
     return fail(op, ": axis ", axis, " is out of range for x ", x.typeString());
   int64_t len = x.dim(axis), outer = 1, inner = 1;
