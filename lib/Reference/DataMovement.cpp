@@ -482,6 +482,10 @@ Result<Tensor> depthToSpace(const Tensor &x, int64_t blockSize, bool crdMode) {
 }
 
 Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize) {
+  return spaceToDepth(x, blockSize, /*crdMode=*/false);
+}
+
+Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize, bool crdMode) {
   const char *op = "SpaceToDepth";
   if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
     return *err;
@@ -500,8 +504,13 @@ Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize) {
     int64_t o = 0;
     for (int64_t in = 0; in < n; ++in)
       for (int64_t depth = 0; depth < c * b * b; ++depth) {
-        // Depth is (i, j, ch), the inverse of DepthToSpace's DCR order.
-        int64_t i = depth / (b * c), j = (depth / c) % b, ch = depth % c;
+        // The inverses of DepthToSpace: DCR depth is (i, j, ch), CRD depth
+        // is (ch, i, j).
+        int64_t i, j, ch;
+        if (crdMode)
+          ch = depth / (b * b), i = (depth / b) % b, j = depth % b;
+        else
+          i = depth / (b * c), j = (depth / c) % b, ch = depth % c;
         for (int64_t yy = 0; yy < oh; ++yy)
           for (int64_t xx = 0; xx < ow; ++xx)
             d[o++] = s[((in * c + ch) * h + yy * b + i) * w + xx * b + j];

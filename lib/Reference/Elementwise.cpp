@@ -263,8 +263,10 @@ double evalBinaryF(BinaryKind k, double a, double b) {
     return std::isnan(a) || std::isnan(b) ? NAN : (b < a ? b : a);
   case BinaryKind::Mod: { // numpy.mod: the result has the divisor's sign.
     double r = std::fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0)))
-      r += b;
+    if (r == 0)
+      return std::copysign(0.0, b);
+    if ((r < 0) != (b < 0))
+      r += b; // -3 mod inf = inf, as Python's %.
     return r;
   }
   case BinaryKind::FMod:

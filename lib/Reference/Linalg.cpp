@@ -136,8 +136,10 @@ Shape firstShape(const Shape &s, bool channelsLast) {
   return r;
 }
 
+/// Conv pads must be >= 0; convTranspose pads may be negative (the output
+/// grows by zero-contribution positions, as ONNX's output_shape may ask).
 std::optional<std::string> checkConvParams(const char *op, const ConvParams &p,
-                                           size_t n) {
+                                           size_t n, bool allowNegativePads) {
   auto sizeErr = [&](const char *what, const Shape &v) {
     return str(op, ": ", what, " must have ", n, " entries (one per spatial ",
                "dim), got ", v.size());
@@ -155,7 +157,7 @@ std::optional<std::string> checkConvParams(const char *op, const ConvParams &p,
       return str(op, ": strides[", d, "] must be >= 1, got ", p.strides[d]);
     if (p.dilations[d] < 1)
       return str(op, ": dilations[", d, "] must be >= 1, got ", p.dilations[d]);
-    if (p.padsBegin[d] < 0 || p.padsEnd[d] < 0)
+    if (!allowNegativePads && (p.padsBegin[d] < 0 || p.padsEnd[d] < 0))
       return str(op, ": pads of spatial dim ", d, " must be >= 0, got ",
                  p.padsBegin[d], " and ", p.padsEnd[d]);
   }
@@ -489,7 +491,8 @@ Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
     return fail(op, ": w must have the rank of x (", rank, "), got ",
                 w.typeString());
   int64_t n = rank - 2;
-  if (std::optional<std::string> err = checkConvParams(op, p, n))
+  if (std::optional<std::string> err =
+          checkConvParams(op, p, n, /*allowNegativePads=*/false))
     return fail(*err);
   Shape xs = firstShape(x.shape(), p.channelsLast);
   Shape ws = firstShape(w.shape(), p.channelsLast); // [O, C/g, K...]
@@ -540,7 +543,8 @@ Result<Tensor> convTranspose(const Tensor &x, const Tensor &w,
     return fail(op, ": w must have the rank of x (", rank, "), got ",
                 w.typeString());
   int64_t n = rank - 2;
-  if (std::optional<std::string> err = checkConvParams(op, p, n))
+  if (std::optional<std::string> err =
+          checkConvParams(op, p, n, /*allowNegativePads=*/true))
     return fail(*err);
   if (tp.outputPadding.size() != static_cast<size_t>(n))
     return fail(op, ": outputPadding must have ", n, " entries, got ",

@@ -241,6 +241,14 @@ TEST(SpaceToDepthTest, InvertsDcrDepthToSpace) {
   ASSERT_TRUE(d.ok()) << d.error();
   EXPECT_EQ(d->shape(), (Shape{2, 12, 2, 3}));
   EXPECT_TRUE(matches(depthToSpace(*d, 2, false), x));
+  // CRD orders the depth as (channel, i, j) and inverts CRD DepthToSpace.
+  EXPECT_TRUE(matches(spaceToDepth(iota({1, 2, 2, 2}), 2, /*crdMode=*/true),
+                      f32({1, 8, 1, 1}, {0, 1, 2, 3, 4, 5, 6, 7})));
+  EXPECT_TRUE(matches(spaceToDepth(iota({1, 2, 2, 2}), 2, /*crdMode=*/false),
+                      f32({1, 8, 1, 1}, {0, 4, 1, 5, 2, 6, 3, 7})));
+  Result<Tensor> c = spaceToDepth(x, 2, /*crdMode=*/true);
+  ASSERT_TRUE(c.ok()) << c.error();
+  EXPECT_TRUE(matches(depthToSpace(*c, 2, /*crdMode=*/true), x));
   EXPECT_TRUE(failsWith(spaceToDepth(iota({1, 1, 3, 2}), 2),
                         "must be multiples of blockSize (2)"));
   EXPECT_TRUE(failsWith(spaceToDepth(iota({1, 4, 2}), 2), "rank 4"));

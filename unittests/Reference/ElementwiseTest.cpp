@@ -258,6 +258,20 @@ TEST(BinaryTest, ModTakesTheDivisorsSignAndFModTheDividends) {
   EXPECT_TRUE(matches(binary(BinaryKind::Mod, fa, fb), f64({2}, {1.5, 0.5})));
 }
 
+TEST(BinaryTest, FloatModFollowsPython) {
+  // Python's %: the divisor's sign, zero included; a finite dividend mod an
+  // infinity of the other sign is that infinity.
+  Result<Tensor> r = binary(BinaryKind::Mod, f64({4}, {-3, 3, 0, -0.0}),
+                            f64({4}, {kInf, kInf, -2, 2}));
+  EXPECT_TRUE(matches(r, f64({4}, {kInf, 3, 0, 0})));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_TRUE(std::signbit(r->floats()[2])) << "0 mod -2 is -0";
+  EXPECT_FALSE(std::signbit(r->floats()[3])) << "-0 mod 2 is +0";
+  EXPECT_TRUE(
+      matches(binary(BinaryKind::Mod, f64({2}, {kInf, 1}), f64({2}, {2, 0})),
+              f64({2}, {kNaN, kNaN})));
+}
+
 TEST(BinaryTest, IntegerPowIsExactWithWrap) {
   EXPECT_TRUE(matches(
       binary(BinaryKind::Pow, i32({3}, {3, -2, 5}), i32({3}, {4, 3, 0})),

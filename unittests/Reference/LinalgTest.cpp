@@ -320,6 +320,21 @@ TEST(ConvTransposeTest, OutputPaddingAndPads) {
               f32({1, 1, 5}, {1, 3, 2, 2, 0})));
 }
 
+TEST(ConvTransposeTest, NegativePadsGrowTheOutput) {
+  // padsEnd -1 adds one position nothing reaches, like outputPadding 1
+  // (ONNX's output_shape can ask for it): [1 1 3 2 2] + [0].
+  Tensor x = f32({1, 1, 2}, {1, 2}), w = f32({1, 1, 3}, {1, 1, 1});
+  Tensor expected = f32({1, 1, 6}, {1, 1, 3, 2, 2, 0});
+  EXPECT_TRUE(matches(
+      convTranspose(x, w, nullptr, convT({2}, {1}, {0}, {-1}, {0})), expected));
+  EXPECT_TRUE(matches(
+      convTranspose(x, w, nullptr, convT({2}, {1}, {0}, {0}, {1})), expected));
+  // padsBegin -1 shifts everything right by one.
+  EXPECT_TRUE(
+      matches(convTranspose(x, w, nullptr, convT({2}, {1}, {-1}, {0}, {0})),
+              f32({1, 1, 6}, {0, 1, 1, 3, 2, 2})));
+}
+
 TEST(ConvTransposeTest, Dilation) {
   // Taps 0 and 2: x[0] to 0 and 2, x[1] to 1 and 3.
   EXPECT_TRUE(

@@ -134,6 +134,10 @@ Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
 ///   channels-last:  x [N, D..., C], w [C, K..., O/group], y [N, ..., O]
 /// Output size: stride * (D - 1) + outputPadding + dilation * (K - 1) + 1
 ///              - padBegin - padEnd.
+/// Output position i * stride + k * dilation - padBegin receives x[i] w[k].
+/// Pads may be negative here (positions nothing reaches, which ONNX's
+/// output_shape can ask for); the output must have at least one element
+/// per spatial dim.
 struct ConvTransposeParams {
   ConvParams conv;
   Shape outputPadding; ///< n entries.
@@ -251,8 +255,11 @@ struct ResizeParams {
 Result<Tensor> resize(const Tensor &x, const ResizeParams &p);
 
 /// ONNX DepthToSpace (DCR or CRD) and SpaceToDepth, channels-first 4-D.
+/// SpaceToDepth is the inverse of DepthToSpace in the same mode; without a
+/// mode it is DCR (ONNX's only order before opset 28).
 Result<Tensor> depthToSpace(const Tensor &x, int64_t blockSize, bool crdMode);
 Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize);
+Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize, bool crdMode);
 
 } // namespace tessel::ref
 
