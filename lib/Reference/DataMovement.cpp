@@ -109,6 +109,8 @@ Tensor detail::permute(const Tensor &x, const Shape &perm) {
 }
 
 Result<Tensor> transpose(const Tensor &x, const Shape &perm) {
+  if (std::optional<Failure> err = malformed("Transpose", {{&x, "x"}}))
+    return *err;
   if (static_cast<int64_t>(perm.size()) != x.rank())
     return fail("Transpose: perm must have ", x.rank(), " entries for x ",
                 x.typeString(), ", got ", perm.size());
@@ -124,6 +126,8 @@ Result<Tensor> transpose(const Tensor &x, const Shape &perm) {
 }
 
 Result<Tensor> reshape(const Tensor &x, const Shape &shape) {
+  if (std::optional<Failure> err = malformed("Reshape", {{&x, "x"}}))
+    return *err;
   for (int64_t d : shape)
     if (d < 0)
       return fail("Reshape: the target shape must be explicit (dims >= 0), ",
@@ -136,8 +140,12 @@ Result<Tensor> reshape(const Tensor &x, const Shape &shape) {
 }
 
 Result<Tensor> broadcastTo(const Tensor &x, const Shape &shape) {
+  if (std::optional<Failure> err = malformed("Expand", {{&x, "x"}}))
+    return *err;
   std::optional<Shape> b = broadcastShapes(x.shape(), shape);
-  if (!b || *b != shape)
+  bool negative =
+      std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d < 0; });
+  if (negative || !b || *b != shape)
     return fail("Expand: x ", x.typeString(), " does not broadcast to ", shape);
   Tensor y(x.dtype(), shape);
   std::array<Shape, 1> str = {broadcastStrides(x.shape(), shape)};
@@ -149,6 +157,8 @@ Result<Tensor> broadcastTo(const Tensor &x, const Shape &shape) {
 }
 
 Result<Tensor> tile(const Tensor &x, const Shape &repeats) {
+  if (std::optional<Failure> err = malformed("Tile", {{&x, "x"}}))
+    return *err;
   if (static_cast<int64_t>(repeats.size()) != x.rank())
     return fail("Tile: repeats must have ", x.rank(), " entries for x ",
                 x.typeString(), ", got ", repeats.size());
@@ -171,9 +181,13 @@ Result<Tensor> tile(const Tensor &x, const Shape &repeats) {
 Result<Tensor> concat(const std::vector<const Tensor *> &inputs, int64_t axis) {
   if (inputs.empty())
     return fail("Concat: needs at least one input");
-  for (size_t i = 0; i < inputs.size(); ++i)
+  for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i])
       return fail("Concat: input ", i, " is null");
+    if (std::optional<Failure> err =
+            malformed("Concat", {{inputs[i], "an input"}}))
+      return *err;
+  }
   const Tensor &first = *inputs[0];
   if (!axisInRange(axis, first.rank()))
     return fail("Concat: axis ", axis, " is out of range for input 0 ",
@@ -207,6 +221,8 @@ Result<Tensor> concat(const std::vector<const Tensor *> &inputs, int64_t axis) {
 
 Result<std::vector<Tensor>> split(const Tensor &x, int64_t axis,
                                   const Shape &sizes) {
+  if (std::optional<Failure> err = malformed("Split", {{&x, "x"}}))
+    return *err;
   if (!axisInRange(axis, x.rank()))
     return fail("Split: axis ", axis, " is out of range for x ",
                 x.typeString());
@@ -239,6 +255,8 @@ Result<std::vector<Tensor>> split(const Tensor &x, int64_t axis,
 
 Result<Tensor> slice(const Tensor &x, const Shape &starts, const Shape &steps,
                      const Shape &outShape) {
+  if (std::optional<Failure> err = malformed("Slice", {{&x, "x"}}))
+    return *err;
   int64_t rank = x.rank();
   if (static_cast<int64_t>(starts.size()) != rank ||
       static_cast<int64_t>(steps.size()) != rank ||
@@ -294,6 +312,9 @@ int64_t normalizeIndices(const Tensor &indices, int64_t size, Shape &out) {
 } // namespace
 
 Result<Tensor> gather(const Tensor &x, const Tensor &indices, int64_t axis) {
+  if (std::optional<Failure> err =
+          malformed("Gather", {{&x, "x"}, {&indices, "indices"}}))
+    return *err;
   if (!axisInRange(axis, x.rank()))
     return fail("Gather: axis ", axis, " is out of range for x ",
                 x.typeString());
@@ -325,6 +346,9 @@ Result<Tensor> gather(const Tensor &x, const Tensor &indices, int64_t axis) {
 Result<Tensor> gatherElements(const Tensor &x, const Tensor &indices,
                               int64_t axis) {
   const char *op = "GatherElements";
+  if (std::optional<Failure> err =
+          malformed(op, {{&x, "x"}, {&indices, "indices"}}))
+    return *err;
   if (!axisInRange(axis, x.rank()))
     return fail(op, ": axis ", axis, " is out of range for x ", x.typeString());
   if (!isIndexType(indices.dtype()))
@@ -363,6 +387,8 @@ Result<Tensor> gatherElements(const Tensor &x, const Tensor &indices,
 
 Result<Tensor> pad(const Tensor &x, const Shape &padsBegin,
                    const Shape &padsEnd, PadMode mode, double value) {
+  if (std::optional<Failure> err = malformed("Pad", {{&x, "x"}}))
+    return *err;
   int64_t rank = x.rank();
   if (static_cast<int64_t>(padsBegin.size()) != rank ||
       static_cast<int64_t>(padsEnd.size()) != rank)
@@ -426,6 +452,8 @@ Result<Tensor> pad(const Tensor &x, const Shape &padsBegin,
 
 Result<Tensor> depthToSpace(const Tensor &x, int64_t blockSize, bool crdMode) {
   const char *op = "DepthToSpace";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (x.rank() != 4)
     return fail(op, ": x must have rank 4 [N, C, H, W], got ", x.typeString());
   if (blockSize < 1)
@@ -454,7 +482,13 @@ Result<Tensor> depthToSpace(const Tensor &x, int64_t blockSize, bool crdMode) {
 }
 
 Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize) {
+  return spaceToDepth(x, blockSize, /*crdMode=*/false);
+}
+
+Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize, bool crdMode) {
   const char *op = "SpaceToDepth";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (x.rank() != 4)
     return fail(op, ": x must have rank 4 [N, C, H, W], got ", x.typeString());
   if (blockSize < 1)
@@ -470,8 +504,13 @@ Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize) {
     int64_t o = 0;
     for (int64_t in = 0; in < n; ++in)
       for (int64_t depth = 0; depth < c * b * b; ++depth) {
-        // Depth is (i, j, ch), the inverse of DepthToSpace's DCR order.
-        int64_t i = depth / (b * c), j = (depth / c) % b, ch = depth % c;
+        // The inverses of DepthToSpace: DCR depth is (i, j, ch), CRD depth
+        // is (ch, i, j).
+        int64_t i, j, ch;
+        if (crdMode)
+          ch = depth / (b * b), i = (depth / b) % b, j = depth % b;
+        else
+          i = depth / (b * c), j = (depth / c) % b, ch = depth % c;
         for (int64_t yy = 0; yy < oh; ++yy)
           for (int64_t xx = 0; xx < ow; ++xx)
             d[o++] = s[((in * c + ch) * h + yy * b + i) * w + xx * b + j];

@@ -263,8 +263,10 @@ double evalBinaryF(BinaryKind k, double a, double b) {
     return std::isnan(a) || std::isnan(b) ? NAN : (b < a ? b : a);
   case BinaryKind::Mod: { // numpy.mod: the result has the divisor's sign.
     double r = std::fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0)))
-      r += b;
+    if (r == 0)
+      return std::copysign(0.0, b);
+    if ((r < 0) != (b < 0))
+      r += b; // -3 mod inf = inf, as Python's %.
     return r;
   }
   case BinaryKind::FMod:
@@ -372,6 +374,8 @@ std::optional<std::string> checkIntExponents(const Tensor &b, const char *op) {
 
 Result<Tensor> unary(UnaryKind kind, const Tensor &x, UnaryParams params) {
   const char *op = unaryName(kind);
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   int64_t n = x.numel();
   if (kind == UnaryKind::Not) {
     if (x.dtype() != DType::Bool)
@@ -461,6 +465,8 @@ std::optional<Shape> broadcastShapes(const Shape &a, const Shape &b) {
 
 Result<Tensor> binary(BinaryKind kind, const Tensor &a, const Tensor &b) {
   const char *op = binaryName(kind);
+  if (std::optional<Failure> err = malformed(op, {{&a, "a"}, {&b, "b"}}))
+    return *err;
   if (kind != BinaryKind::Pow && a.dtype() != b.dtype())
     return fail(op, ": operands must have the same element type, got ",
                 a.typeString(), " and ", b.typeString());
@@ -523,6 +529,9 @@ Result<Tensor> binary(BinaryKind kind, const Tensor &a, const Tensor &b) {
 //===----------------------------------------------------------------------===//
 
 Result<Tensor> where(const Tensor &cond, const Tensor &x, const Tensor &y) {
+  if (std::optional<Failure> err =
+          malformed("Where", {{&cond, "cond"}, {&x, "x"}, {&y, "y"}}))
+    return *err;
   if (cond.dtype() != DType::Bool)
     return fail("Where: cond must be bool, got ", cond.typeString());
   if (x.dtype() != y.dtype())
@@ -553,6 +562,8 @@ Result<Tensor> where(const Tensor &cond, const Tensor &x, const Tensor &y) {
 }
 
 Result<Tensor> cast(const Tensor &x, DType to) {
+  if (std::optional<Failure> err = malformed("Cast", {{&x, "x"}}))
+    return *err;
   Tensor y(to, x.shape());
   int64_t n = x.numel();
   for (int64_t i = 0; i < n; ++i) {

@@ -1,5 +1,4 @@
-//===- KernelSupport.h - Helpers shared by the reference kernels -*- C++
-//-*-===//
+//===- KernelSupport.h - Helpers of the reference kernels -------*- C++ -*-===//
 //
 // Private to lib/Reference: error building, element access that respects
 // unsigned 64-bit storage, index arithmetic and the broadcasting loop every
@@ -13,6 +12,8 @@
 
 #include <array>
 #include <cmath>
+#include <initializer_list>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -23,7 +24,7 @@ namespace tessel::ref::detail {
 //===----------------------------------------------------------------------===//
 
 /// An error message that converts to any failed Result, so that kernels can
-/// write `return fail("conv: ...", x.typeString());`.
+/// write `return fail("Conv: ...", x.typeString());`.
 struct Failure {
   std::string message;
   template <typename T> operator Result<T>() const {
@@ -55,6 +56,28 @@ inline Failure unsupported(const char *op, const Tensor &t,
                            const char *what = "x") {
   return fail(op, ": unsupported element type ", t.dtype(), " (", what, ": ",
               t.typeString(), ")");
+}
+
+/// Checks that each non-null operand is well formed: dims >= 0 and storage
+/// of numel() elements of the kind its element type uses. A default-built
+/// or hand-edited tensor then makes an error, not an out-of-bounds read.
+inline std::optional<Failure> malformed(
+    const char *op,
+    std::initializer_list<std::pair<const Tensor *, const char *>> operands) {
+  for (const auto &[t, what] : operands) {
+    if (!t)
+      continue;
+    for (int64_t d : t->shape())
+      if (d < 0)
+        return fail(op, ": ", what, " has a negative dim (",
+                    shapeToString(t->shape()), ")");
+    size_t stored = t->isFloat() ? t->floats().size() : t->ints().size();
+    if (static_cast<int64_t>(stored) != t->numel())
+      return fail(op, ": ", what, " ", t->typeString(),
+                  " is malformed: ", stored, " stored elements for ",
+                  t->numel());
+  }
+  return std::nullopt;
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,4 +1,4 @@
-//===- Linalg.cpp - MatMul, convolution and transposed convolution -------===//
+//===- Linalg.cpp - MatMul, convolution and transposed convolution --------===//
 //
 // Float operands accumulate in double and round once, after the bias is
 // added. Integer operands accumulate modulo 2^64 (which equals the exact
@@ -136,8 +136,10 @@ Shape firstShape(const Shape &s, bool channelsLast) {
   return r;
 }
 
+/// Conv pads must be >= 0; convTranspose pads may be negative (the output
+/// grows by zero-contribution positions, as ONNX's output_shape may ask).
 std::optional<std::string> checkConvParams(const char *op, const ConvParams &p,
-                                           size_t n) {
+                                           size_t n, bool allowNegativePads) {
   auto sizeErr = [&](const char *what, const Shape &v) {
     return str(op, ": ", what, " must have ", n, " entries (one per spatial ",
                "dim), got ", v.size());
@@ -155,7 +157,7 @@ std::optional<std::string> checkConvParams(const char *op, const ConvParams &p,
       return str(op, ": strides[", d, "] must be >= 1, got ", p.strides[d]);
     if (p.dilations[d] < 1)
       return str(op, ": dilations[", d, "] must be >= 1, got ", p.dilations[d]);
-    if (p.padsBegin[d] < 0 || p.padsEnd[d] < 0)
+    if (!allowNegativePads && (p.padsBegin[d] < 0 || p.padsEnd[d] < 0))
       return str(op, ": pads of spatial dim ", d, " must be >= 0, got ",
                  p.padsBegin[d], " and ", p.padsEnd[d]);
   }
@@ -237,6 +239,15 @@ void convForward(const T *x, const T *w, A *y, const ConvGeometry &g) {
     }
   }
   Shape kTab = kernelTable(g.kernel);
+  // Kernel offsets that map the whole input plane onto the whole output
+  // plane (1x1 stride-1 kernels, the centre of "same" kernels): one run.
+  std::vector<bool> wholePlane(kSp, true);
+  for (int64_t kf = 0; kf < kSp; ++kf)
+    for (int64_t d = 0; d < n; ++d) {
+      int64_t kd = kTab[kf * n + d];
+      wholePlane[kf] = wholePlane[kf] && g.strides[d] == 1 &&
+                       g.in[d] == g.out[d] && r.offset[d][kd] == 0;
+    }
   Shape idx(n);
   for (int64_t b = 0; b < g.batch; ++b) {
     for (int64_t grp = 0; grp < g.group; ++grp) {
@@ -256,6 +267,11 @@ void convForward(const T *x, const T *w, A *y, const ConvGeometry &g) {
             if (empty)
               continue;
             A wv = static_cast<A>(wp[kf]);
+            if (wholePlane[kf]) {
+              for (int64_t o = 0; o < outSp; ++o)
+                yp[o] += wv * static_cast<A>(xp[o]);
+              continue;
+            }
             int64_t lo = r.lo[last][k[last]], hi = r.hi[last][k[last]];
             int64_t s = g.strides[last];
             while (true) {
@@ -413,6 +429,9 @@ Tensor runConv(const Tensor &x, const Tensor &w, const Tensor *bias,
 
 Result<Tensor> matmul(const Tensor &a, const Tensor &b, const Tensor *bias) {
   const char *op = "MatMul";
+  if (std::optional<Failure> err =
+          malformed(op, {{&a, "a"}, {&b, "b"}, {bias, "bias"}}))
+    return *err;
   if (a.rank() < 1 || b.rank() < 1)
     return fail(op, ": operands must have rank >= 1, got ", a.typeString(),
                 " and ", b.typeString());
@@ -461,6 +480,9 @@ Result<Tensor> matmul(const Tensor &a, const Tensor &b, const Tensor *bias) {
 Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
                     const ConvParams &p) {
   const char *op = "Conv";
+  if (std::optional<Failure> err =
+          malformed(op, {{&x, "x"}, {&w, "w"}, {bias, "bias"}}))
+    return *err;
   int64_t rank = x.rank();
   if (rank < 3)
     return fail(op, ": x must have rank >= 3 (batch, channels and at least ",
@@ -469,7 +491,8 @@ Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
     return fail(op, ": w must have the rank of x (", rank, "), got ",
                 w.typeString());
   int64_t n = rank - 2;
-  if (std::optional<std::string> err = checkConvParams(op, p, n))
+  if (std::optional<std::string> err =
+          checkConvParams(op, p, n, /*allowNegativePads=*/false))
     return fail(*err);
   Shape xs = firstShape(x.shape(), p.channelsLast);
   Shape ws = firstShape(w.shape(), p.channelsLast); // [O, C/g, K...]
@@ -508,6 +531,9 @@ Result<Tensor> convTranspose(const Tensor &x, const Tensor &w,
                              const Tensor *bias,
                              const ConvTransposeParams &tp) {
   const char *op = "ConvTranspose";
+  if (std::optional<Failure> err =
+          malformed(op, {{&x, "x"}, {&w, "w"}, {bias, "bias"}}))
+    return *err;
   const ConvParams &p = tp.conv;
   int64_t rank = x.rank();
   if (rank < 3)
@@ -517,7 +543,8 @@ Result<Tensor> convTranspose(const Tensor &x, const Tensor &w,
     return fail(op, ": w must have the rank of x (", rank, "), got ",
                 w.typeString());
   int64_t n = rank - 2;
-  if (std::optional<std::string> err = checkConvParams(op, p, n))
+  if (std::optional<std::string> err =
+          checkConvParams(op, p, n, /*allowNegativePads=*/true))
     return fail(*err);
   if (tp.outputPadding.size() != static_cast<size_t>(n))
     return fail(op, ": outputPadding must have ", n, " entries, got ",

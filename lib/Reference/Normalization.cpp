@@ -36,6 +36,12 @@ Result<Tensor> batchNorm(const Tensor &x, const Tensor &scale,
                          const Tensor &bias, const Tensor &mean,
                          const Tensor &var, double epsilon, bool channelsLast) {
   const char *op = "BatchNormalization";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"},
+                                                  {&scale, "scale"},
+                                                  {&bias, "bias"},
+                                                  {&mean, "mean"},
+                                                  {&var, "var"}}))
+    return *err;
   if (x.rank() < 2)
     return fail(op, ": x must have rank >= 2, got ", x.typeString());
   if (!x.isFloat())
@@ -73,6 +79,9 @@ Result<Tensor> batchNorm(const Tensor &x, const Tensor &scale,
 
 Result<Tensor> layerNorm(const Tensor &x, const Tensor &scale,
                          const Tensor *bias, int64_t axis, double epsilon) {
+  if (std::optional<Failure> err = malformed(
+          "LayerNormalization", {{&x, "x"}, {&scale, "scale"}, {bias, "bias"}}))
+    return *err;
   const char *op = "LayerNormalization";
   if (!x.isFloat())
     return unsupported(op, x);
@@ -116,6 +125,8 @@ Result<Tensor> layerNorm(const Tensor &x, const Tensor &scale,
 
 Result<Tensor> softmax(const Tensor &x, int64_t axis, bool logSoftmax) {
   const char *op = logSoftmax ? "LogSoftmax" : "Softmax";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (!x.isFloat())
     return unsupported(op, x);
   if (!axisInRange(axis, x.rank()))

@@ -129,6 +129,8 @@ void sweepPlane(const std::vector<PoolDim> &dims, Visit visit) {
 
 Result<Tensor> pool(const char *op, bool isMax, const Tensor &x,
                     const PoolParams &p) {
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   int64_t rank = x.rank();
   if (rank < 3)
     return fail(op, ": x must have rank >= 3 (batch, channels and at least ",
@@ -210,7 +212,7 @@ Result<Tensor> pool(const char *op, bool isMax, const Tensor &x,
         __int128 sum = 0;
         window([&](int64_t off) { sum += wideInt(t, xp[off]); });
         __int128 q = sum / divisor(outIdx); // Truncates toward zero.
-        y.setI(yBase + o, static_cast<int64_t>(static_cast<uint64_t>(q)));
+        storeWide(y, yBase + o, q);
       });
     }
   }

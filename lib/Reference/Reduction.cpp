@@ -57,10 +57,10 @@ __int128 intTypeMax(DType t) {
   return (static_cast<__int128>(1) << bits) - 1;
 }
 
+/// The accumulator's start (LogSumExp accumulates sum(exp(x - max))).
 double reduceInitF(ReduceKind k) {
   switch (k) {
   case ReduceKind::Max:
-  case ReduceKind::LogSumExp:
     return -INFINITY;
   case ReduceKind::Min:
     return INFINITY;
@@ -182,6 +182,8 @@ Tensor reduceInt(ReduceKind kind, const Tensor &x, const Shape &keepShape,
 Result<Tensor> reduce(ReduceKind kind, const Tensor &x, const Shape &axes,
                       bool keepDims) {
   const char *op = reduceName(kind);
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (x.dtype() == DType::Bool)
     return unsupported(op, x);
   if (!x.isFloat() && (kind == ReduceKind::L2 || kind == ReduceKind::LogSumExp))
@@ -225,6 +227,8 @@ Result<Tensor> reduce(ReduceKind kind, const Tensor &x, const Shape &axes,
 Result<Tensor> argReduce(bool isMax, const Tensor &x, int64_t axis,
                          bool keepDims, bool selectLastIndex) {
   const char *op = isMax ? "ArgMax" : "ArgMin";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   if (!axisInRange(axis, x.rank()))
     return fail(op, ": axis ", axis, " is out of range for x ", x.typeString());
   int64_t len = x.dim(axis), outer = 1, inner = 1;

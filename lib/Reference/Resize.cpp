@@ -169,6 +169,8 @@ bool isIdentity(const std::vector<Taps> &plan, int64_t inSize) {
 
 Result<Tensor> resize(const Tensor &x, const ResizeParams &p) {
   const char *op = "Resize";
+  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
+    return *err;
   size_t rank = x.shape().size();
   if (p.outShape.size() != rank)
     return fail(op, ": outShape must have ", rank, " entries for x ",

@@ -108,7 +108,8 @@ Result<Tensor> cast(const Tensor &x, DType to);
 /// numpy.matmul semantics (1-D operands promoted and the added dim removed,
 /// batch dims broadcast), then `bias` (if any) broadcast-added to the result.
 /// Integer operands accumulate exactly in int64 and wrap to the result type
-/// (the element type of `a`).
+/// (the element type of `a`); they may differ in type (u8 x i8), float
+/// operands may not. Float results round once, after the bias is added.
 Result<Tensor> matmul(const Tensor &a, const Tensor &b, const Tensor *bias);
 
 /// N-D convolution (N = rank - 2 spatial dims, N >= 1).
@@ -116,7 +117,7 @@ Result<Tensor> matmul(const Tensor &a, const Tensor &b, const Tensor *bias);
 ///   channels-last:  x [N, D1..Dn, C],  w [O, K1..Kn, C/group], y [N, ..., O]
 /// Output size per spatial dim:
 ///   floor((D + padBegin + padEnd - dilation * (K - 1) - 1) / stride) + 1.
-/// bias, if any, has shape [O].
+/// bias, if any, has shape [O]. Element types and rounding as for matmul.
 struct ConvParams {
   Shape strides;   ///< n entries.
   Shape dilations; ///< n entries.
@@ -133,6 +134,10 @@ Result<Tensor> conv(const Tensor &x, const Tensor &w, const Tensor *bias,
 ///   channels-last:  x [N, D..., C], w [C, K..., O/group], y [N, ..., O]
 /// Output size: stride * (D - 1) + outputPadding + dilation * (K - 1) + 1
 ///              - padBegin - padEnd.
+/// Output position i * stride + k * dilation - padBegin receives x[i] w[k].
+/// Pads may be negative here (positions nothing reaches, which ONNX's
+/// output_shape can ask for); the output must have at least one element
+/// per spatial dim.
 struct ConvTransposeParams {
   ConvParams conv;
   Shape outputPadding; ///< n entries.
@@ -147,7 +152,7 @@ Result<Tensor> convTranspose(const Tensor &x, const Tensor &w,
 /// Max pooling ignores padding. Average pooling divides by the count of
 /// in-bounds elements, or by the count of elements inside the explicitly
 /// padded input when countIncludePad (positions past the end padding that
-/// ceilMode adds never count).
+/// ceilMode adds never count); on integers it truncates toward zero.
 struct PoolParams {
   Shape kernel;
   Shape strides;
@@ -178,7 +183,8 @@ Result<Tensor> softmax(const Tensor &x, int64_t axis, bool logSoftmax);
 enum class ReduceKind { Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSumExp };
 /// Reduces over `axes` (sorted, unique, in range). An empty `axes` reduces
 /// nothing (ONNX noop_with_empty_axes=1); callers expand "all axes"
-/// themselves. Integer Mean truncates toward zero.
+/// themselves. Integer Mean truncates toward zero; L2 and LogSumExp need
+/// floats.
 Result<Tensor> reduce(ReduceKind kind, const Tensor &x, const Shape &axes,
                       bool keepDims);
 
@@ -215,7 +221,9 @@ Result<Tensor> broadcastTo(const Tensor &x, const Shape &shape);
 Result<Tensor> tile(const Tensor &x, const Shape &repeats);
 
 enum class PadMode { Constant, Reflect, Edge, Wrap };
-/// Negative pads crop. `value` is used by Constant mode.
+/// Negative pads crop first; positive pads then extend the cropped tensor
+/// (Reflect and Wrap repeat periodically, as numpy.pad). `value` is used by
+/// Constant mode.
 Result<Tensor> pad(const Tensor &x, const Shape &padsBegin,
                    const Shape &padsEnd, PadMode mode, double value);
 
@@ -241,12 +249,17 @@ struct ResizeParams {
   Shape outShape;             ///< One per dim.
   std::vector<double> roi;    ///< 2 * rank entries, TfCropAndResize only.
 };
-/// Linear and cubic interpolate every dim whose size changes (n-linear).
+/// Linear and cubic interpolate every dim whose size changes (n-linear) and
+/// need floats; Nearest copies any element type. excludeOutside does not
+/// apply to Nearest.
 Result<Tensor> resize(const Tensor &x, const ResizeParams &p);
 
 /// ONNX DepthToSpace (DCR or CRD) and SpaceToDepth, channels-first 4-D.
+/// SpaceToDepth is the inverse of DepthToSpace in the same mode; without a
+/// mode it is DCR (ONNX's only order before opset 28).
 Result<Tensor> depthToSpace(const Tensor &x, int64_t blockSize, bool crdMode);
 Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize);
+Result<Tensor> spaceToDepth(const Tensor &x, int64_t blockSize, bool crdMode);
 
 } // namespace tessel::ref
 
