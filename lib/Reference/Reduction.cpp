@@ -184,8 +184,21 @@ Result<Tensor> reduce(ReduceKind kind, const Tensor &x, const Shape &axes,
   const char *op = reduceName(kind);
   if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
     return *err;
-  if (x.dtype() == DType::Bool)
-    return unsupported(op, x);
+  if (x.dtype() == DType::Bool) {
+    // Max is "any", Min is "all" (empty: false and true): reduce as u8,
+    // whose empty-set identities are 0 and 255.
+    if (kind != ReduceKind::Max && kind != ReduceKind::Min)
+      return unsupported(op, x);
+    Tensor u8(DType::U8, x.shape());
+    u8.ints() = x.ints();
+    Result<Tensor> r = reduce(kind, u8, axes, keepDims);
+    if (!r)
+      return r;
+    Tensor b(DType::Bool, r->shape());
+    for (int64_t i = 0; i < b.numel(); ++i)
+      b.setI(i, r->getI(i));
+    return b;
+  }
   if (!x.isFloat() && (kind == ReduceKind::L2 || kind == ReduceKind::LogSumExp))
     return unsupported(op, x);
   int64_t rank = x.rank();

@@ -22,8 +22,10 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"),
-                                      cl::Required);
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"));
+static cl::opt<bool> listOnnxOps("list-onnx-ops",
+                                 cl::desc("List the ONNX op types Tessel "
+                                          "imports, and exit"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"));
 static cl::opt<std::string>
@@ -51,6 +53,16 @@ int main(int argc, char **argv) {
     if (StringRef(a) == "--stats" || StringRef(a) == "-stats")
       a = "--tessel-stats";
   cl::ParseCommandLineOptions(args.size(), args.data(), "Tessel compiler\n");
+
+  if (listOnnxOps) {
+    for (const std::string &op : tessel::onnx_import::supportedOpTypes())
+      llvm::outs() << op << "\n";
+    return 0;
+  }
+  if (inputFile.empty()) {
+    llvm::errs() << "tessel-compile: no input model (see --help)\n";
+    return 1;
+  }
 
   DialectRegistry registry;
   tessel::registerAllDialects(registry);

@@ -154,3 +154,21 @@ TEST(ArgReduceTest, RejectsEmptyAxisAndBadAxis) {
 }
 
 } // namespace
+
+TEST(ReduceTest, BoolMaxIsAnyAndMinIsAll) {
+  Tensor x = Tensor::fromInts(DType::Bool, {2, 2}, {1, 0, 0, 0});
+  Result<Tensor> mx = reduce(ReduceKind::Max, x, {1}, false);
+  Result<Tensor> mn = reduce(ReduceKind::Min, x, {1}, false);
+  ASSERT_TRUE(mx.ok()) << mx.error();
+  ASSERT_TRUE(mn.ok()) << mn.error();
+  EXPECT_EQ(mx->dtype(), DType::Bool);
+  EXPECT_EQ(mx->ints(), (std::vector<int64_t>{1, 0}));
+  EXPECT_EQ(mn->ints(), (std::vector<int64_t>{0, 0}));
+  // Over an empty set, any() is false and all() is true.
+  Tensor empty(DType::Bool, {2, 0});
+  EXPECT_EQ(reduce(ReduceKind::Max, empty, {1}, false)->ints(),
+            (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(reduce(ReduceKind::Min, empty, {1}, false)->ints(),
+            (std::vector<int64_t>{1, 1}));
+  EXPECT_FALSE(reduce(ReduceKind::Sum, x, {1}, false).ok());
+}

@@ -541,11 +541,12 @@ LogicalResult importDepthToSpace(NodeContext &nc) {
 
 LogicalResult importSpaceToDepth(NodeContext &nc) {
   std::string mode = nc.getString("mode", "DCR");
-  if (mode != "DCR")
-    return nc.error("SpaceToDepth mode '" + mode + "' is not supported");
+  if (mode != "DCR" && mode != "CRD")
+    return nc.error("unknown SpaceToDepth mode '" + mode + "'");
   return setResult(nc, nc.build<g::SpaceToDepthOp>(
                            nc.input(0),
-                           nc.b.getI64IntegerAttr(nc.getInt("blocksize", 0))));
+                           nc.b.getI64IntegerAttr(nc.getInt("blocksize", 0)),
+                           nc.b.getBoolAttr(mode == "CRD")));
 }
 
 } // namespace

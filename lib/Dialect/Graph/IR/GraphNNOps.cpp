@@ -573,5 +573,6 @@ bool SpaceToDepthOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
 LogicalResult SpaceToDepthOp::evaluate(ArrayRef<ref::Tensor> operands,
                                        SmallVectorImpl<ref::Tensor> &results,
                                        std::string &error) {
-  return take(ref::spaceToDepth(operands[0], getBlockSize()), results, error);
+  return take(ref::spaceToDepth(operands[0], getBlockSize(), getCrd()),
+              results, error);
 }

@@ -166,7 +166,8 @@ def Graph_DepthToSpaceOp : Graph_Op<"depth_to_space", [Graph_InferType]> {
 
 def Graph_SpaceToDepthOp : Graph_Op<"space_to_depth", [Graph_InferType]> {
   let summary = "Rearranges spatial blocks into channels (NCHW)";
-  let arguments = (ins Graph_Tensor:$input, I64Attr:$block_size);
+  let arguments = (ins Graph_Tensor:$input, I64Attr:$block_size,
+                       DefaultValuedAttr<BoolAttr, "false">:$crd);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
