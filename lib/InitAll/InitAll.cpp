@@ -1,24 +1,28 @@
 //===- InitAll.cpp - Register Tessel's dialects and passes ----------------===//
+//
+// Tessel's own dialects and passes, plus every upstream dialect, extension
+// and pass: the back-end pipelines use linalg, bufferization, vector, LLVM
+// and GPU passes, and compiler engineers replay them in tessel-opt.
+//
+//===----------------------------------------------------------------------===//
 #include "tessel/InitAll.h"
+#include "tessel/Conversion/Passes.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
+#include "tessel/Transforms/Passes.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Quant/IR/Quant.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 
 void tessel::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<graph::GraphDialect, mlir::func::FuncDialect,
-                  mlir::quant::QuantDialect, mlir::arith::ArithDialect,
-                  mlir::tensor::TensorDialect>();
+  registry.insert<graph::GraphDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
 }
 
 void tessel::registerAllPasses() {
-  // Upstream passes that Tessel's pipelines use.
-  mlir::registerCanonicalizerPass();
-  mlir::registerCSEPass();
-  mlir::registerSymbolDCEPass();
-  mlir::registerInlinerPass();
+  mlir::registerAllPasses();
+  tessel::registerTesselConversionPasses();
+  tessel::registerTesselTransformsPasses();
 }

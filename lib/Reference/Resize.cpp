@@ -24,13 +24,7 @@ using Mode = ResizeParams::Mode;
 using CoordMode = ResizeParams::CoordMode;
 using NearestMode = ResizeParams::NearestMode;
 
-/// The input taps of one output index along one dim.
-struct Taps {
-  bool extrapolate = false; ///< tf_crop_and_resize outside the input.
-  int count = 0;
-  int64_t index[4] = {0, 0, 0, 0};
-  double weight[4] = {0, 0, 0, 0};
-};
+using Taps = ResizeTaps;
 
 double inputCoordinate(const ResizeParams &p, size_t d, int64_t o,
                        int64_t inSize, int64_t outSize, double scale,
@@ -167,45 +161,58 @@ bool isIdentity(const std::vector<Taps> &plan, int64_t inSize) {
 
 } // namespace
 
-Result<Tensor> resize(const Tensor &x, const ResizeParams &p) {
+Result<std::vector<std::vector<ResizeTaps>>>
+resizePlans(const ResizeParams &p, const Shape &inShape, DType dtype) {
   const char *op = "Resize";
-  if (std::optional<Failure> err = malformed(op, {{&x, "x"}}))
-    return *err;
-  size_t rank = x.shape().size();
+  std::string xType = std::string(name(dtype)) + "[" + shapeToString(inShape) + "]";
+  size_t rank = inShape.size();
   if (p.outShape.size() != rank)
-    return fail(op, ": outShape must have ", rank, " entries for x ",
-                x.typeString(), ", got ", p.outShape.size());
+    return fail(op, ": outShape must have ", rank, " entries for x ", xType,
+                ", got ", p.outShape.size());
   if (!p.scales.empty() && p.scales.size() != rank)
     return fail(op, ": scales must be empty or have ", rank, " entries for x ",
-                x.typeString(), ", got ", p.scales.size());
+                xType, ", got ", p.scales.size());
   if (p.coordMode == CoordMode::TfCropAndResize && p.roi.size() != 2 * rank)
     return fail(op, ": tf_crop_and_resize needs a roi of ", 2 * rank,
                 " entries, got ", p.roi.size());
-  if (p.mode != Mode::Nearest && !x.isFloat())
-    return unsupported(
-        p.mode == Mode::Linear ? "Resize (linear)" : "Resize (cubic)", x);
-  std::vector<double> scales(rank);
+  if (p.mode != Mode::Nearest && !isFloat(dtype))
+    return fail(p.mode == Mode::Linear ? "Resize (linear)" : "Resize (cubic)",
+                ": unsupported element type ", name(dtype), " (x: ", xType,
+                ")");
+  std::vector<std::vector<Taps>> plans(rank);
   for (size_t d = 0; d < rank; ++d) {
-    int64_t in = x.dim(d), out = p.outShape[d];
+    int64_t in = inShape[d], out = p.outShape[d];
     if (out < 0)
       return fail(op, ": outShape[", d, "] must be >= 0, got ", out);
     if (in == 0 && out > 0)
-      return fail(op, ": dim ", d, " of x ", x.typeString(),
+      return fail(op, ": dim ", d, " of x ", xType,
                   " is empty and cannot be resized to ", out);
-    scales[d] =
+    double scale =
         p.scales.empty()
             ? (in == 0 ? 1.0
                        : static_cast<double>(out) / static_cast<double>(in))
             : p.scales[d];
-    if (!(scales[d] > 0) || !std::isfinite(scales[d]))
+    if (!(scale > 0) || !std::isfinite(scale))
       return fail(op, ": scales[", d, "] must be positive and finite, got ",
-                  scales[d]);
+                  scale);
+    plans[d] = planDim(p, d, in, out, scale, rank);
   }
+  return plans;
+}
 
-  std::vector<std::vector<Taps>> plans(rank);
-  for (size_t d = 0; d < rank; ++d)
-    plans[d] = planDim(p, d, x.dim(d), p.outShape[d], scales[d], rank);
+bool resizeDimIsIdentity(const std::vector<ResizeTaps> &plan, int64_t inSize) {
+  return isIdentity(plan, inSize);
+}
 
+Result<Tensor> resize(const Tensor &x, const ResizeParams &p) {
+  if (std::optional<Failure> err = malformed("Resize", {{&x, "x"}}))
+    return *err;
+  Result<std::vector<std::vector<Taps>>> planned =
+      resizePlans(p, x.shape(), x.dtype());
+  if (!planned)
+    return Result<Tensor>::error(planned.error());
+  std::vector<std::vector<Taps>> &plans = planned.value();
+  size_t rank = x.shape().size();
   if (p.mode == Mode::Nearest) {
     // One tap of weight 1 per output index: an exact gather.
     Shape inStrides = stridesOf(x.shape());

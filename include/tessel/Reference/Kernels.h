@@ -249,6 +249,23 @@ struct ResizeParams {
   Shape outShape;             ///< One per dim.
   std::vector<double> roi;    ///< 2 * rank entries, TfCropAndResize only.
 };
+/// The interpolation plan of one dim: for each output index, up to four
+/// weighted input taps (or `extrapolate` for tf_crop_and_resize outside the
+/// input). Interpolation is separable, one dim at a time, innermost first;
+/// back ends reproduce the reference by applying the same plans.
+struct ResizeTaps {
+  bool extrapolate = false;
+  int count = 0;
+  int64_t index[4] = {0, 0, 0, 0};
+  double weight[4] = {0, 0, 0, 0};
+};
+/// Validates `p` against an input of `inShape` and `dtype`, and plans every
+/// dim.
+Result<std::vector<std::vector<ResizeTaps>>>
+resizePlans(const ResizeParams &p, const Shape &inShape, DType dtype);
+/// Whether a dim's plan maps output o to input o with weight 1 (no pass).
+bool resizeDimIsIdentity(const std::vector<ResizeTaps> &plan, int64_t inSize);
+
 /// Linear and cubic interpolate every dim whose size changes (n-linear) and
 /// need floats; Nearest copies any element type. excludeOutside does not
 /// apply to Nearest.

@@ -34,10 +34,6 @@ inline mlir::RankedTensorType tensorType(mlir::Value v) {
 llvm::LogicalResult applyActivation(ActivationAttr act, ref::Tensor &t,
                                     std::string &error);
 
-/// The unary kernel and parameters of a fused activation.
-std::pair<ref::UnaryKind, ref::UnaryParams>
-activationKernel(ActivationAttr act);
-
 /// Emits `message` at `loc` if there is one; returns failure.
 template <typename... Args>
 llvm::LogicalResult fail(std::optional<mlir::Location> loc, Args &&...args) {

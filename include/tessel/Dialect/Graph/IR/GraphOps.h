@@ -84,4 +84,10 @@ llvm::LogicalResult evalReduce(ref::ReduceKind kind,
 #define GET_OP_CLASSES
 #include "tessel/Dialect/Graph/IR/GraphTensorOps.h.inc"
 
+namespace tessel::graph {
+/// The unary reference kernel and parameters of a fused activation.
+std::pair<ref::UnaryKind, ref::UnaryParams>
+activationKernel(ActivationAttr act);
+} // namespace tessel::graph
+
 #endif // TESSEL_DIALECT_GRAPH_IR_GRAPHOPS_H

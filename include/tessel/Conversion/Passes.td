@@ -1,0 +1,23 @@
+//===- Passes.td - Tessel's conversion passes -------------*- tablegen -*-===//
+#ifndef TESSEL_CONVERSION_PASSES
+#define TESSEL_CONVERSION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertGraphToLinalg : Pass<"convert-graph-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower graph ops to linalg, tensor, arith and math";
+  let description = [{
+    A dialect conversion that covers every graph op: an op it cannot lower
+    fails the pass with a diagnostic naming it, never stays behind. Unsigned
+    tensor element types become signless (the arithmetic chosen says the
+    signedness). With `ukernels`, f32 convolutions and matmuls become
+    `cpu` dialect micro-kernel ops instead of linalg loops.
+  }];
+  let dependentDialects = [
+    "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+    "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+    "mlir::func::FuncDialect"
+  ];
+}
+
+#endif // TESSEL_CONVERSION_PASSES

@@ -1,0 +1,107 @@
+//===- HostEntry.cpp - The host entry point over the runtime's arena ------===//
+//
+//   void tessel_host_main(i8 *arena, i8 *weights, void *ukernel_context)
+//
+// Inputs and outputs live in the arena at offsets this pass chooses (and
+// records in `tessel.io`); `@main` (inputs..., outputs..., weights[, uk])
+// becomes private and is called with views.
+//
+//===----------------------------------------------------------------------===//
+#include "tessel/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace tessel {
+#define GEN_PASS_DEF_CPUHOSTENTRY
+#include "tessel/Transforms/Passes.h.inc"
+} // namespace tessel
+
+using namespace mlir;
+
+namespace {
+
+struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto main = module.lookupSymbol<func::FuncOp>("main");
+    if (!main) {
+      module.emitError("no @main function");
+      return signalPassFailure();
+    }
+    auto inputs = main->getAttrOfType<ArrayAttr>("tessel.inputs");
+    auto outputs = main->getAttrOfType<ArrayAttr>("tessel.outputs");
+    if (!inputs || !outputs) {
+      main.emitError("missing tessel.inputs/outputs (run tessel-record-io "
+                     "before bufferization)");
+      return signalPassFailure();
+    }
+    unsigned numIO = inputs.size() + outputs.size();
+    // @main(inputs..., outputs..., weights): check the shape of it.
+    if (main.getNumArguments() != numIO + 1 || main.getNumResults() != 0) {
+      main.emitError("expected @main(inputs..., outputs..., weights) with "
+                     "no results, got ")
+          << main.getFunctionType();
+      return signalPassFailure();
+    }
+    Builder b(&getContext());
+    SmallVector<int64_t> offsets;
+    SmallVector<Attribute> io;
+    int64_t size = 0;
+    for (unsigned i = 0; i < numIO; ++i) {
+      auto type = dyn_cast<MemRefType>(main.getArgument(i).getType());
+      if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity()) {
+        main.emitError("argument ")
+            << i << " is not a static, contiguous memref: "
+            << main.getArgument(i).getType();
+        return signalPassFailure();
+      }
+      int64_t bits = type.getElementType().getIntOrFloatBitWidth();
+      int64_t bytes = type.getNumElements() * std::max<int64_t>(8, bits) / 8;
+      size = llvm::alignTo(size, 64);
+      offsets.push_back(size);
+      bool isInput = i < inputs.size();
+      auto desc = cast<DictionaryAttr>(isInput ? inputs[i]
+                                               : outputs[i - inputs.size()]);
+      io.push_back(b.getDictionaryAttr(
+          {b.getNamedAttr("name", desc.get("name")),
+           b.getNamedAttr("type", desc.get("type")),
+           b.getNamedAttr("role", b.getStringAttr(isInput ? "input" : "output")),
+           b.getNamedAttr("offset", b.getI64IntegerAttr(size)),
+           b.getNamedAttr("bytes", b.getI64IntegerAttr(bytes))}));
+      size += bytes;
+    }
+    int64_t arenaSize = llvm::alignTo(std::max<int64_t>(size, 1), 64);
+    auto arenaType = MemRefType::get({arenaSize}, b.getI8Type());
+    auto weightsType = cast<MemRefType>(main.getArgument(numIO).getType());
+    auto ukType = LLVM::LLVMPointerType::get(&getContext());
+
+    OpBuilder ob(module.getBodyRegion());
+    ob.setInsertionPointToEnd(module.getBody());
+    Location loc = main.getLoc();
+    auto entry = func::FuncOp::create(
+        ob, loc, "tessel_host_main",
+        ob.getFunctionType({arenaType, weightsType, ukType}, {}));
+    Block *block = entry.addEntryBlock();
+    ob.setInsertionPointToStart(block);
+    SmallVector<Value> args;
+    for (unsigned i = 0; i < numIO; ++i) {
+      Value off = arith::ConstantIndexOp::create(ob, loc, offsets[i]);
+      args.push_back(memref::ViewOp::create(ob, loc, main.getArgument(i).getType(),
+                                            block->getArgument(0), off,
+                                            ValueRange{}));
+    }
+    args.push_back(block->getArgument(1));
+    // Functions that call micro-kernels take the context last.
+    if (main.getNumArguments() > numIO + 1)
+      args.push_back(block->getArgument(2));
+    func::CallOp::create(ob, loc, main, args);
+    func::ReturnOp::create(ob, loc);
+    main.setPrivate();
+    module->setAttr("tessel.io", b.getArrayAttr(io));
+    module->setAttr("tessel.arena_size", b.getI64IntegerAttr(arenaSize));
+  }
+};
+
+} // namespace
