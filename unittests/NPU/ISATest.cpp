@@ -2,6 +2,8 @@
 #include "tessel/Target/NPU/ISA.h"
 #include "tessel/Target/NPU/Program.h"
 
+#include "RandomInstr.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -9,115 +11,9 @@
 using namespace tessel;
 using namespace tessel::npu;
 
+using tessel::npu::test::randomAnyInstr;
+
 namespace {
-
-/// Sets every field of an instruction to a random value that fits its bits.
-struct RandomizeVisitor {
-  std::mt19937_64 &rng;
-  uint64_t bits(unsigned width) {
-    uint64_t v = rng();
-    return width >= 64 ? v : (v & ((uint64_t(1) << width) - 1));
-  }
-  /// Small values are more likely to pass verify(); mix both.
-  uint64_t pick(unsigned width) {
-    switch (rng() % 4) {
-    case 0:
-      return bits(width);
-    case 1:
-      return 1 + rng() % 4;
-    default:
-      return rng() % (width > 6 ? 64 : (1u << width));
-    }
-  }
-  template <typename T>
-  void num(const char *, T &m, unsigned, unsigned, unsigned width,
-           bool isSigned, FieldDefault, NumFormat) {
-    uint64_t b = pick(width);
-    if (isSigned && width < 64 && ((b >> (width - 1)) & 1))
-      m = static_cast<T>(
-          static_cast<int64_t>(b | ~((uint64_t(1) << width) - 1)));
-    else
-      m = static_cast<T>(b);
-  }
-  void flag(const char *, bool &m, unsigned, unsigned) { m = rng() % 2; }
-  void dtype(const char *, DType &m, unsigned, unsigned, FieldDefault) {
-    m = static_cast<DType>(1 + rng() % (kNumDTypeCodes - 1));
-  }
-  template <typename E>
-  void enumeration(const char *, E &m, unsigned, unsigned, unsigned,
-                   const char *const *, unsigned count, FieldDefault, bool) {
-    m = static_cast<E>(rng() % count);
-  }
-  void addr(const char *, Addr &m, unsigned, unsigned, unsigned) {
-    m.offset = static_cast<uint32_t>(rng());
-    m.reg = static_cast<uint8_t>(rng() % kNumRegisters);
-  }
-  void reg(const char *, uint8_t &m, unsigned, unsigned) {
-    m = static_cast<uint8_t>(1 + rng() % (kNumRegisters - 1));
-  }
-  void f32(const char *, float &m, unsigned, float d) {
-    static const float vals[] = {-1.5f, 0.0f, 2.25f, -1e30f, 6.0f};
-    m = rng() % 2 ? d : vals[rng() % 5];
-  }
-  void perm(const char *, std::array<uint8_t, 4> &m, unsigned, unsigned) {
-    m = {0, 1, 2, 3};
-    std::shuffle(m.begin(), m.end(), rng);
-  }
-  void loopIncs(LoopInc (&incs)[kMaxLoopIncs], unsigned, unsigned) {
-    for (LoopInc &inc : incs) {
-      inc.reg = static_cast<uint8_t>(rng() % kNumRegisters);
-      inc.value = inc.reg ? static_cast<int32_t>(rng()) : 0;
-    }
-  }
-};
-
-template <typename T> Instr randomInstr(std::mt19937_64 &rng) {
-  T instr;
-  RandomizeVisitor v{rng};
-  instr.visitFields(v);
-  for (int s = 0; s < 2; ++s) {
-    instr.sync.wait[s] =
-        rng() % 3 ? -1 : static_cast<int8_t>(rng() % kNumSemaphores);
-    instr.sync.signal[s] =
-        rng() % 3 ? -1 : static_cast<int8_t>(rng() % kNumSemaphores);
-  }
-  return instr;
-}
-
-Instr randomAnyInstr(std::mt19937_64 &rng) {
-  switch (rng() % 15) {
-  case 0:
-    return randomInstr<EndInstr>(rng);
-  case 1:
-    return randomInstr<SetRegInstr>(rng);
-  case 2:
-    return randomInstr<LoopInstr>(rng);
-  case 3:
-    return randomInstr<SyncInstr>(rng);
-  case 4:
-    return randomInstr<BarrierInstr>(rng);
-  case 5:
-    return randomInstr<DmaInstr>(rng);
-  case 6:
-    return randomInstr<CopyInstr>(rng);
-  case 7:
-    return randomInstr<ConvInstr>(rng);
-  case 8:
-    return randomInstr<MatmulInstr>(rng);
-  case 9:
-    return randomInstr<EltwiseInstr>(rng);
-  case 10:
-    return randomInstr<ActInstr>(rng);
-  case 11:
-    return randomInstr<PoolInstr>(rng);
-  case 12:
-    return randomInstr<ReduceInstr>(rng);
-  case 13:
-    return randomInstr<ConvertInstr>(rng);
-  default:
-    return randomInstr<LayoutInstr>(rng);
-  }
-}
 
 Word roundTripWord(const Instr &instr) {
   Word w;

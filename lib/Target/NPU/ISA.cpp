@@ -607,7 +607,7 @@ struct EncodeVisitor {
     put(word, lsb, width, static_cast<uint64_t>(m));
   }
   void addr(const char *name, Addr &m, unsigned word, unsigned regWord,
-            unsigned regLsb) {
+            unsigned regLsb, FieldDefault) {
     if (m.reg >= kNumRegisters)
       fail(fmt("address '%s' names register r%u (r0..r%u exist)", name, m.reg,
                kNumRegisters - 1));
@@ -717,7 +717,7 @@ struct DecodeVisitor {
     m = static_cast<E>(code);
   }
   void addr(const char *, Addr &m, unsigned word, unsigned regWord,
-            unsigned regLsb) {
+            unsigned regLsb, FieldDefault) {
     m.offset = static_cast<uint32_t>(get(word, 0, 32));
     m.reg = static_cast<uint8_t>(get(regWord, regLsb, 4));
   }
@@ -881,7 +881,10 @@ struct PrintVisitor {
       return;
     field(name, text);
   }
-  void addr(const char *name, Addr &m, unsigned, unsigned, unsigned) {
+  void addr(const char *name, Addr &m, unsigned, unsigned, unsigned,
+            FieldDefault d) {
+    if (!d.required && m.offset == d.value && m.reg == 0)
+      return;
     std::string s = fmt("0x%x", m.offset);
     if (m.reg)
       s += "+r" + std::to_string(m.reg);
@@ -1142,8 +1145,9 @@ struct ParseVisitor {
       all += std::string(i ? ", " : "") + names_[i];
     fail(fmt("'%s' is not a valid %s (%s)", text.c_str(), name, all.c_str()));
   }
-  void addr(const char *name, Addr &m, unsigned, unsigned, unsigned) {
-    Token *t = find(name, true);
+  void addr(const char *name, Addr &m, unsigned, unsigned, unsigned,
+            FieldDefault d) {
+    Token *t = find(name, d.required);
     if (!t)
       return;
     // Forms: 0x100, r3, 0x100+r3, r3+0x100.

@@ -183,7 +183,7 @@ template <typename T> bool sameInstr(const T &a, const T &b);
 //   dtype(name, DType &member, word, lsb, FieldDefault)
 //   enumeration(name, E &member, word, lsb, width, names, count,
 //               FieldDefault, bool inMnemonic)
-//   addr(name, Addr &member, word, regWord, regLsb)     [required]
+//   addr(name, Addr &member, word, regWord, regLsb, FieldDefault)
 //   reg(name, uint8_t &member, word, lsb)               [required, r1..r15]
 //   f32(name, float &member, word, float default)
 //   perm(name, std::array<uint8_t, 4> &member, word, lsb)
@@ -298,8 +298,8 @@ struct DmaInstr {
     v.flag("remote", remoteSignal, 0, 28);
     v.enumeration("dir", dir, 1, 0, 2, kDirNames, 4, kRequired, true);
     v.dtype("dt", dtype, 1, 4, opt(static_cast<int64_t>(DType::I8)));
-    v.addr("src", src, 2, 4, 0);
-    v.addr("dst", dst, 3, 4, 4);
+    v.addr("src", src, 2, 4, 0, kRequired);
+    v.addr("dst", dst, 3, 4, 4, kRequired);
     v.num("rows", rows, 5, 0, 32, false, opt(1), NumFormat::Dec);
     v.num("cols", cols, 6, 0, 32, false, kRequired, NumFormat::Dec);
     v.num("sstride", srcStride, 7, 0, 32, false, opt(kDense),
@@ -333,8 +333,8 @@ struct CopyInstr {
   template <typename V> void visitFields(V &v) {
     v.flag("remote", remoteSignal, 0, 28);
     v.dtype("dt", dtype, 1, 4, opt(static_cast<int64_t>(DType::I8)));
-    v.addr("src", src, 2, 4, 0);
-    v.addr("dst", dst, 3, 4, 4);
+    v.addr("src", src, 2, 4, 0, kRequired);
+    v.addr("dst", dst, 3, 4, 4, kRequired);
     v.num("rows", rows, 5, 0, 32, false, opt(1), NumFormat::Dec);
     v.num("cols", cols, 6, 0, 32, false, kRequired, NumFormat::Dec);
     v.num("sstride", srcStride, 7, 0, 32, false, opt(kDense),
@@ -385,10 +385,10 @@ struct ConvInstr {
   template <typename V> void visitFields(V &v) {
     v.flag("acc", accumulate, 0, 28);
     v.flag("requant", requant, 0, 29);
-    v.addr("in", in, 1, 5, 0);
-    v.addr("wt", weights, 2, 5, 4);
-    v.addr("out", out, 3, 5, 8);
-    v.addr("tbl", table, 4, 5, 12);
+    v.addr("in", in, 1, 5, 0, kRequired);
+    v.addr("wt", weights, 2, 5, 4, kRequired);
+    v.addr("out", out, 3, 5, 8, kRequired);
+    v.addr("tbl", table, 4, 5, 12, opt(0));
     v.dtype("dt", inType, 5, 16, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("wdt", weightType, 5, 20, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("odt", outType, 5, 24, opt(static_cast<int64_t>(DType::I8)));
@@ -442,10 +442,10 @@ struct MatmulInstr {
     v.flag("acc", accumulate, 0, 28);
     v.flag("requant", requant, 0, 29);
     v.flag("transb", transB, 0, 30);
-    v.addr("a", a, 1, 5, 0);
-    v.addr("b", b, 2, 5, 4);
-    v.addr("out", out, 3, 5, 8);
-    v.addr("tbl", table, 4, 5, 12);
+    v.addr("a", a, 1, 5, 0, kRequired);
+    v.addr("b", b, 2, 5, 4, kRequired);
+    v.addr("out", out, 3, 5, 8, kRequired);
+    v.addr("tbl", table, 4, 5, 12, opt(0));
     v.dtype("dt", aType, 5, 16, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("wdt", bType, 5, 20, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("odt", outType, 5, 24, opt(static_cast<int64_t>(DType::I8)));
@@ -491,9 +491,9 @@ struct EltwiseInstr {
     v.enumeration("op", op, 1, 0, 4, kOpNames, 5, kRequired, true);
     v.dtype("dt", inType, 1, 4, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("odt", outType, 1, 8, opt(static_cast<int64_t>(DType::I8)));
-    v.addr("a", a, 2, 5, 0);
-    v.addr("b", b, 3, 5, 4);
-    v.addr("out", out, 4, 5, 8);
+    v.addr("a", a, 2, 5, 0, kRequired);
+    v.addr("b", b, 3, 5, 4, kRequired);
+    v.addr("out", out, 4, 5, 8, kRequired);
     v.num("rows", rows, 6, 0, 32, false, opt(1), NumFormat::Dec);
     v.num("cols", cols, 7, 0, 32, false, kRequired, NumFormat::Dec);
     v.num("ars", aRowStride, 8, 0, 32, false, opt(kDense), NumFormat::Stride);
@@ -533,9 +533,9 @@ struct ActInstr {
     v.enumeration("kind", kind, 1, 0, 4, kKindNames, 5, kRequired, true);
     v.dtype("dt", inType, 1, 4, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("odt", outType, 1, 8, opt(static_cast<int64_t>(DType::I8)));
-    v.addr("in", in, 2, 5, 0);
-    v.addr("out", out, 3, 5, 4);
-    v.addr("lut", lut, 4, 5, 8);
+    v.addr("in", in, 2, 5, 0, kRequired);
+    v.addr("out", out, 3, 5, 4, kRequired);
+    v.addr("lut", lut, 4, 5, 8, opt(0));
     v.num("rows", rows, 6, 0, 32, false, opt(1), NumFormat::Dec);
     v.num("cols", cols, 7, 0, 32, false, kRequired, NumFormat::Dec);
     v.num("irs", inRowStride, 8, 0, 32, false, opt(kDense), NumFormat::Stride);
@@ -572,8 +572,8 @@ struct PoolInstr {
     v.flag("countpad", countPad, 0, 28);
     v.enumeration("kind", kind, 1, 0, 4, kKindNames, 2, kRequired, true);
     v.dtype("dt", dtype, 1, 4, opt(static_cast<int64_t>(DType::I8)));
-    v.addr("in", in, 2, 4, 0);
-    v.addr("out", out, 3, 4, 4);
+    v.addr("in", in, 2, 4, 0, kRequired);
+    v.addr("out", out, 3, 4, 4, kRequired);
     v.num("h", h, 5, 0, 16, false, kRequired, NumFormat::Dec);
     v.num("w", w, 5, 16, 16, false, kRequired, NumFormat::Dec);
     v.num("c", c, 6, 0, 16, false, kRequired, NumFormat::Dec);
@@ -611,8 +611,8 @@ struct ReduceInstr {
     v.enumeration("kind", kind, 1, 0, 4, kKindNames, 4, kRequired, true);
     v.dtype("dt", inType, 1, 4, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("odt", outType, 1, 8, opt(static_cast<int64_t>(DType::I8)));
-    v.addr("in", in, 2, 4, 0);
-    v.addr("out", out, 3, 4, 4);
+    v.addr("in", in, 2, 4, 0, kRequired);
+    v.addr("out", out, 3, 4, 4, kRequired);
     v.num("outer", outer, 5, 0, 32, false, opt(1), NumFormat::Dec);
     v.num("n", n, 6, 0, 32, false, kRequired, NumFormat::Dec);
     v.num("inner", inner, 7, 0, 32, false, opt(1), NumFormat::Dec);
@@ -648,9 +648,9 @@ struct ConvertInstr {
     v.enumeration("mode", mode, 1, 0, 4, kModeNames, 4, kRequired, true);
     v.dtype("dt", inType, 1, 4, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("odt", outType, 1, 8, opt(static_cast<int64_t>(DType::I8)));
-    v.addr("in", in, 2, 5, 0);
-    v.addr("out", out, 3, 5, 4);
-    v.addr("tbl", table, 4, 5, 8);
+    v.addr("in", in, 2, 5, 0, kRequired);
+    v.addr("out", out, 3, 5, 4, kRequired);
+    v.addr("tbl", table, 4, 5, 8, opt(0));
     v.num("rows", rows, 6, 0, 32, false, opt(1), NumFormat::Dec);
     v.num("cols", cols, 7, 0, 32, false, kRequired, NumFormat::Dec);
     v.num("irs", inRowStride, 8, 0, 32, false, opt(kDense), NumFormat::Stride);
@@ -676,8 +676,8 @@ struct LayoutInstr {
   template <typename V> void visitFields(V &v) {
     v.dtype("dt", dtype, 1, 0, opt(static_cast<int64_t>(DType::I8)));
     v.perm("perm", perm, 1, 8);
-    v.addr("in", in, 2, 4, 0);
-    v.addr("out", out, 3, 4, 4);
+    v.addr("in", in, 2, 4, 0, kRequired);
+    v.addr("out", out, 3, 4, 4, kRequired);
     v.num("d0", d0, 5, 0, 16, false, opt(1), NumFormat::Dec);
     v.num("d1", d1, 5, 16, 16, false, opt(1), NumFormat::Dec);
     v.num("d2", d2, 6, 0, 16, false, opt(1), NumFormat::Dec);
@@ -773,7 +773,7 @@ struct CollectVisitor {
                    const char *const *, unsigned, FieldDefault, bool) {
     values.push_back(static_cast<int64_t>(m));
   }
-  void addr(const char *, Addr &m, unsigned, unsigned, unsigned) {
+  void addr(const char *, Addr &m, unsigned, unsigned, unsigned, FieldDefault) {
     values.push_back(m.offset);
     values.push_back(m.reg);
   }
