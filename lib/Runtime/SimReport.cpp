@@ -254,6 +254,11 @@ std::string profileJson(const ChipModel &chip, const Program &program,
 
 std::string chromeTraceJson(const ChipModel &chip, const Program &program,
                             const SimResult &r) {
+  return chromeTraceJson(chip, std::vector<TracePart>{{&program, &r, 0}});
+}
+
+std::string chromeTraceJson(const ChipModel &chip,
+                            const std::vector<TracePart> &parts) {
   double usPerCycle = 1.0 / chip.clockMHz;
   std::string out = "{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n";
   bool first = true;
@@ -266,39 +271,56 @@ std::string chromeTraceJson(const ChipModel &chip, const Program &program,
            "\"args\": {\"name\": %s}}",
            jsonString("NPU " + chip.name).c_str()));
   static const char *engines[] = {"DMA", "matrix", "vector", "barrier"};
-  uint32_t cores = std::max<uint32_t>(1, r.stats.coresUsed);
-  for (uint32_t k = 0; k < program.numCores() && k < chip.cores; ++k) {
-    if (program.streams[k].empty())
-      continue;
-    for (unsigned e = 0; e < 4; ++e) {
-      uint32_t tid = k * 4 + e;
-      emit(fmt("{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": 0, "
-               "\"tid\": %u, \"args\": {\"name\": \"core %u %s\"}}",
-               tid, k, engines[e]));
-      emit(fmt("{\"ph\": \"M\", \"name\": \"thread_sort_index\", \"pid\": 0, "
-               "\"tid\": %u, \"args\": {\"sort_index\": %u}}",
-               tid, tid));
+  std::vector<bool> named(chip.cores, false);
+  for (const TracePart &part : parts) {
+    const Program &program = *part.program;
+    for (uint32_t k = 0; k < program.numCores() && k < chip.cores; ++k) {
+      if (program.streams[k].empty() || named[k])
+        continue;
+      named[k] = true;
+      for (unsigned e = 0; e < 4; ++e) {
+        uint32_t tid = k * 4 + e;
+        emit(fmt("{\"ph\": \"M\", \"name\": \"thread_name\", \"pid\": 0, "
+                 "\"tid\": %u, \"args\": {\"name\": \"core %u %s\"}}",
+                 tid, k, engines[e]));
+        emit(fmt("{\"ph\": \"M\", \"name\": \"thread_sort_index\", "
+                 "\"pid\": 0, \"tid\": %u, \"args\": {\"sort_index\": %u}}",
+                 tid, tid));
+      }
     }
   }
-  (void)cores;
-  for (const InstrRecord &rec : r.records) {
-    std::string dis = disasmOf(program, rec.core, rec.index);
-    std::string name = dis.substr(0, dis.find(' '));
-    int32_t layer = program.layerAt(rec.core, rec.index);
-    std::string args =
-        fmt("\"index\": %u, \"macs\": %" PRIu64 ", \"bytes\": %" PRIu64
-            ", \"ddr_bytes\": %" PRIu64 ", \"start_cycle\": %" PRIu64
-            ", \"end_cycle\": %" PRIu64,
-            rec.index, rec.macs, rec.bytes, rec.ddrBytes, rec.start, rec.end);
-    if (layer >= 0)
-      args += ", \"layer\": " + jsonString(program.layerNames[layer]);
-    args += ", \"disasm\": " + jsonString(dis);
-    uint64_t dur = rec.end > rec.start ? rec.end - rec.start : 0;
-    emit(fmt("{\"ph\": \"X\", \"name\": %s, \"cat\": \"%s\", \"pid\": 0, "
-             "\"tid\": %u, \"ts\": %.4f, \"dur\": %.4f, \"args\": {%s}}",
-             jsonString(name).c_str(), engines[rec.engine],
-             rec.core * 4 + rec.engine, rec.start * usPerCycle,
-             dur * usPerCycle, args.c_str()));
+  for (const TracePart &part : parts) {
+    const Program &program = *part.program;
+    // Disassemble each static instruction once.
+    std::vector<std::vector<std::string>> dis(program.numCores());
+    for (const InstrRecord &rec : part.result->records) {
+      uint64_t start = rec.start + part.cycleOffset;
+      uint64_t end = rec.end + part.cycleOffset;
+      if (rec.core >= dis.size())
+        continue;
+      auto &cache = dis[rec.core];
+      if (cache.empty())
+        cache.resize(program.streams[rec.core].size());
+      std::string &d = cache[rec.index];
+      if (d.empty())
+        d = disasmOf(program, rec.core, rec.index);
+      std::string name = d.substr(0, d.find(' '));
+      int32_t layer = program.layerAt(rec.core, rec.index);
+      std::string args =
+          fmt("\"index\": %u, \"macs\": %" PRIu64 ", \"bytes\": %" PRIu64
+              ", \"ddr_bytes\": %" PRIu64 ", \"start_cycle\": %" PRIu64
+              ", \"end_cycle\": %" PRIu64,
+              rec.index, rec.macs, rec.bytes, rec.ddrBytes, start, end);
+      if (layer >= 0)
+        args += ", \"layer\": " + jsonString(program.layerNames[layer]);
+      args += ", \"disasm\": " + jsonString(d);
+      uint64_t dur = end > start ? end - start : 0;
+      emit(fmt("{\"ph\": \"X\", \"name\": %s, \"cat\": \"%s\", \"pid\": 0, "
+               "\"tid\": %u, \"ts\": %.4f, \"dur\": %.4f, \"args\": {%s}}",
+               jsonString(name).c_str(), engines[rec.engine],
+               rec.core * 4 + rec.engine, start * usPerCycle, dur * usPerCycle,
+               args.c_str()));
+    }
   }
   out += "\n]}\n";
   return out;

@@ -16,5 +16,9 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixe
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.tessel_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-config.substitutions.append(("%python", config.python_executable))
+# Before the default substitutions: lit's own %python is the interpreter that
+# runs lit, which lacks the project's virtualenv packages (numpy, onnx).
+config.substitutions.insert(0, ("%python", config.python_executable))
+config.substitutions.append(("%tessel_libdir", os.path.join(config.tessel_obj_root, "lib")))
+config.substitutions.append(("%tessel_bindir", config.tessel_tools_dir))
 config.substitutions.append(("%models", os.path.join(config.tessel_src_root, "test", "models")))

@@ -7,74 +7,15 @@
 // show the DMA engine busy while the matrix engine computes.
 //
 //===----------------------------------------------------------------------===//
+#include "ConvDemoData.h"
 #include "SimTestUtil.h"
-
-#include "tessel/Support/QuantMath.h"
-
-#include <fstream>
-#include <sstream>
 
 using namespace tessel;
 using namespace tessel::simtest;
 
+using namespace tessel::convdemo;
+
 namespace {
-
-constexpr int H = 36, W = 32, C = 32, CO = 64;
-constexpr uint64_t kInAddr = 0x0, kWAddr = 0x9000, kTblAddr = 0xd800,
-                   kOutAddr = 0x10000, kDdrBytes = 0x22000;
-
-struct ConvData {
-  std::vector<int8_t> in, w;
-  std::vector<int64_t> bias;
-  std::vector<int32_t> mult, shift;
-  std::vector<int8_t> expected;
-};
-
-ConvData makeData() {
-  ConvData d;
-  std::mt19937_64 rng(42);
-  d.in.resize(H * W * C);
-  d.w.resize(CO * 9 * C);
-  for (int8_t &x : d.in)
-    x = static_cast<int8_t>(rng() % 256);
-  for (int8_t &x : d.w)
-    x = static_cast<int8_t>(rng() % 256);
-  for (int co = 0; co < CO; ++co) {
-    support::Requant r =
-        support::quantizeMultiplier(0.0005 + 0.0001 * (rng() % 40));
-    d.mult.push_back(r.multiplier);
-    d.shift.push_back(r.shift);
-    d.bias.push_back(static_cast<int64_t>(rng() % 20001) - 10000);
-  }
-  d.expected.resize(H * W * CO);
-  for (int y = 0; y < H; ++y)
-    for (int x = 0; x < W; ++x)
-      for (int co = 0; co < CO; ++co) {
-        int64_t acc = 0;
-        for (int ky = 0; ky < 3; ++ky)
-          for (int kx = 0; kx < 3; ++kx) {
-            int iy = y - 1 + ky, ix = x - 1 + kx;
-            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
-              continue;
-            for (int ci = 0; ci < C; ++ci)
-              acc += (d.in[(iy * W + ix) * C + ci] + 3) *
-                     d.w[((co * 3 + ky) * 3 + kx) * C + ci];
-          }
-        int64_t v = support::requantizeOutput(
-            acc, d.bias[co], {d.mult[co], d.shift[co]}, 5, 8, true);
-        d.expected[(y * W + x) * CO + co] =
-            static_cast<int8_t>(std::max<int64_t>(v, 5));
-      }
-  return d;
-}
-
-std::string demoText() {
-  std::ifstream f(std::string(TESSEL_SOURCE_DIR) +
-                  "/test/lit/NPU/Inputs/conv_int8_db.s");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 struct DemoRun {
   SimResult result;

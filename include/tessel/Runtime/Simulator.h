@@ -231,6 +231,14 @@ std::string profileJson(const ChipModel &chip, const Program &program,
 /// (ui.perfetto.dev) and chrome://tracing.
 std::string chromeTraceJson(const ChipModel &chip, const Program &program,
                             const SimResult &result);
+/// One program's run within a longer timeline (several NPU steps).
+struct TracePart {
+  const Program *program;
+  const SimResult *result;
+  uint64_t cycleOffset = 0; ///< Where this run starts on the timeline.
+};
+std::string chromeTraceJson(const ChipModel &chip,
+                            const std::vector<TracePart> &parts);
 
 } // namespace tessel::sim
 

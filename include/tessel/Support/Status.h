@@ -16,19 +16,39 @@
 
 namespace tessel {
 
+/// What kind of failure a Status reports (the runtime C API maps these to
+/// its status codes; most code only reads the message).
+enum class ErrorKind : int {
+  None = 0,
+  Generic = 1,
+  InvalidArgument = 2,
+  Io = 3,
+  Format = 4,       ///< A corrupt or malformed file.
+  Version = 5,      ///< A format version this code does not read.
+  ChipMismatch = 6, ///< Built for another chip.
+  Unsupported = 7,  ///< A target or feature this build cannot run.
+  NotFound = 8,
+  Execution = 9, ///< The program faulted.
+  OutOfMemory = 10,
+  State = 11, ///< Calls in the wrong order (e.g. run before inputs).
+};
+
 /// Success, or a failure with a message.
 class [[nodiscard]] Status {
 public:
   Status() = default;
   static Status ok() { return Status(); }
-  static Status error(std::string message) {
+  static Status error(std::string message,
+                      ErrorKind kind = ErrorKind::Generic) {
     Status s;
     s.failed_ = true;
+    s.kind_ = kind == ErrorKind::None ? ErrorKind::Generic : kind;
     s.message_ = std::move(message);
     return s;
   }
 
   bool isOk() const { return !failed_; }
+  ErrorKind kind() const { return kind_; }
   explicit operator bool() const { return !failed_; }
   const std::string &message() const { return message_; }
 
@@ -36,11 +56,12 @@ public:
   Status withContext(const std::string &context) const {
     if (!failed_)
       return *this;
-    return error(context + ": " + message_);
+    return error(context + ": " + message_, kind_);
   }
 
 private:
   bool failed_ = false;
+  ErrorKind kind_ = ErrorKind::None;
   std::string message_;
 };
 
@@ -51,8 +72,9 @@ public:
   StatusOr(Status status) : status_(std::move(status)) {
     assert(!status_.isOk() && "StatusOr built from an ok Status");
   }
-  static StatusOr error(std::string message) {
-    return StatusOr(Status::error(std::move(message)));
+  static StatusOr error(std::string message,
+                        ErrorKind kind = ErrorKind::Generic) {
+    return StatusOr(Status::error(std::move(message), kind));
   }
 
   bool isOk() const { return ok_; }

@@ -73,14 +73,18 @@ namespace {
 
 std::string formatDouble(double v) {
   char buf[64];
-  snprintf(buf, sizeof(buf), "%.17g", v);
-  // Prefer the shortest form that reads back exactly.
-  for (int p = 1; p <= 17; ++p) {
-    char b2[64];
-    snprintf(b2, sizeof(b2), "%.*g", p, v);
-    if (std::strtod(b2, nullptr) == v)
-      return b2;
+  // Integers print as integers; others in the shortest form that reads
+  // back exactly.
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    snprintf(buf, sizeof(buf), "%.0f", v);
+    return buf;
   }
+  for (int p = 1; p <= 17; ++p) {
+    snprintf(buf, sizeof(buf), "%.*g", p, v);
+    if (std::strtod(buf, nullptr) == v)
+      return buf;
+  }
+  snprintf(buf, sizeof(buf), "%.17g", v);
   return buf;
 }
 
@@ -178,6 +182,21 @@ std::vector<std::string> splitList(std::string_view s) {
     out.push_back(cur);
   return out;
 }
+
+/// Collects the names of all keys.
+struct KeyNames {
+  std::vector<std::string> names;
+  template <typename T> void add(const char *key, T &, bool) {
+    names.push_back(key);
+  }
+  void text(const char *k, std::string &m, bool r) { add(k, m, r); }
+  void u32(const char *k, uint32_t &m, bool r) { add(k, m, r); }
+  void u64(const char *k, uint64_t &m, bool r) { add(k, m, r); }
+  void f64(const char *k, double &m, bool r) { add(k, m, r); }
+  void boolean(const char *k, bool &m, bool r) { add(k, m, r); }
+  void dtypes(const char *k, std::vector<DType> &m, bool r) { add(k, m, r); }
+  void ops(const char *k, std::vector<std::string> &m, bool r) { add(k, m, r); }
+};
 
 struct KeyValue {
   std::string value;
@@ -418,17 +437,22 @@ StatusOr<std::vector<ChipModel>> parseChips(std::string_view text,
   }
   if (sections.empty())
     return err(lineNo, "no '[chip NAME]' section");
+  KeyNames known;
+  ChipModel scratch;
+  visitKeys(scratch, known);
   for (Section &s : sections) {
+    // Unknown keys first: a typo also makes a required key look missing.
+    for (const auto &kv : s.kv)
+      if (std::find(known.names.begin(), known.names.end(), kv.first) ==
+          known.names.end())
+        return err(kv.second.line, "unknown key '" + kv.first +
+                                       "' (docs/chips.md lists the keys)");
     ChipModel c;
     c.name = s.name;
     ParseKeys p{s.kv, {}, {}, src, s.line};
     visitKeys(c, p);
     if (!p.error.empty())
       return StatusOr<std::vector<ChipModel>>::error(p.error);
-    for (const auto &kv : s.kv)
-      if (!kv.second.used)
-        return err(kv.second.line, "unknown key '" + kv.first +
-                                       "' (docs/chips.md lists the keys)");
     if (Status st = validateChip(c); !st)
       return err(s.line, st.message());
     chips.push_back(std::move(c));
