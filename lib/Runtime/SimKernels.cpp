@@ -676,12 +676,13 @@ std::string runConvert(const ConvertInstr &c, const uint8_t *in, uint8_t *out,
         std::memcpy(&bias, e, 8);
         std::memcpy(&rq.multiplier, e + 8, 4);
         std::memcpy(&rq.shift, e + 12, 4);
-        // x - zpin in 64 bits (wrapping), then the QuantMath output stage.
-        int64_t x = static_cast<int64_t>(
-            static_cast<uint64_t>(loadInt(pi, c.inType)) -
-            static_cast<uint64_t>(static_cast<int64_t>(c.zpIn)));
+        // t = x - zpin + bias, exact, saturated to 64 bits; then the
+        // QuantMath output stage.
+        __int128 t =
+            static_cast<__int128>(loadInt(pi, c.inType)) - c.zpIn + bias;
+        int64_t ts = support::saturateInt(t, 64, true);
         int bits = static_cast<int>(oes * 8);
-        int64_t v = support::requantizeOutput(x, bias, rq, c.zpOut, bits,
+        int64_t v = support::requantizeOutput(ts, 0, rq, c.zpOut, bits,
                                               isSignedInt(c.outType));
         storeInt(po, c.outType, clampInt(v));
         break;
@@ -700,9 +701,7 @@ std::string runConvert(const ConvertInstr &c, const uint8_t *in, uint8_t *out,
       case ConvertMode::Dequant: {
         float scale;
         std::memcpy(&scale, table + ch * kScaleEntryBytes, 4);
-        int64_t x = static_cast<int64_t>(
-            static_cast<uint64_t>(loadInt(pi, c.inType)) -
-            static_cast<uint64_t>(static_cast<int64_t>(c.zpIn)));
+        __int128 x = static_cast<__int128>(loadInt(pi, c.inType)) - c.zpIn;
         storeFloat(po, c.outType, static_cast<float>(x) * scale);
         break;
       }

@@ -60,6 +60,9 @@ const char *kUsage =
     "                                        NAME:DTYPE:DIMS:OFFSET[:LAYOUT"
     "[:SCALE:ZP]]\n"
     "                                        with DIMS like 1x36x32x32\n"
+    "  encoding                              print the field tables of every\n"
+    "                                        instruction (as in "
+    "docs/npu-isa.md)\n"
     "common options: --chip-file F (more chip definitions)\n";
 
 int fail(const std::string &msg) {
@@ -576,6 +579,10 @@ int main(int argc, char **argv) {
     return cmdSim(argc, argv);
   if (cmd == "pack")
     return cmdPack(argc, argv);
+  if (cmd == "encoding") {
+    printf("%s", encodingReference().c_str());
+    return 0;
+  }
   return fail("unknown command '" + cmd +
-              "' (chips, asm, disasm, sim, pack; --help for usage)");
+              "' (chips, asm, disasm, sim, pack, encoding; --help for usage)");
 }

@@ -1389,4 +1389,132 @@ StatusOr<Instr> parseInstr(std::string_view line) {
                ActInstr, PoolInstr, ReduceInstr, ConvertInstr, LayoutInstr>{});
 }
 
+//===----------------------------------------------------------------------===//
+// Encoding reference
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct DescribeVisitor {
+  std::string rows;
+  std::string bits(unsigned word, unsigned lsb, unsigned width) {
+    if (width == 1)
+      return fmt("%u", lsb);
+    return fmt("%u-%u", lsb, lsb + width - 1);
+  }
+  void row(const char *name, unsigned word, const std::string &b,
+           const std::string &type, const std::string &dflt) {
+    rows += fmt("| `%s` | %u | %s | %s | %s |\n", name, word, b.c_str(),
+                type.c_str(), dflt.c_str());
+  }
+  static std::string dflt(FieldDefault d, NumFormat f, unsigned width) {
+    if (d.required)
+      return "required";
+    if (f == NumFormat::Stride && (d.value == kDense || d.value == 0))
+      return "dense";
+    if (f == NumFormat::Hex)
+      return fmt("0x%" PRIx64, d.value);
+    return std::to_string(d.value);
+  }
+  template <typename T>
+  void num(const char *name, T &, unsigned word, unsigned lsb, unsigned width,
+           bool isSigned, FieldDefault d, NumFormat f) {
+    row(name, word, bits(word, lsb, width),
+        fmt("%s %u-bit", isSigned ? "signed" : "unsigned", width),
+        dflt(d, f, width));
+  }
+  void flag(const char *name, bool &, unsigned word, unsigned lsb) {
+    row(name, word, bits(word, lsb, 1), "flag", "off");
+  }
+  void dtype(const char *name, DType &, unsigned word, unsigned lsb,
+             FieldDefault d) {
+    row(name, word, bits(word, lsb, 4), "element type",
+        d.required ? "required" : dtypeName(static_cast<DType>(d.value)));
+  }
+  template <typename E>
+  void enumeration(const char *name, E &, unsigned word, unsigned lsb,
+                   unsigned width, const char *const *names, unsigned count,
+                   FieldDefault d, bool inMnemonic) {
+    std::string vals;
+    for (unsigned i = 0; i < count; ++i)
+      vals += fmt("%s%u=%s", i ? ", " : "", i, names[i]);
+    row(name, word, bits(word, lsb, width),
+        (inMnemonic ? "mnemonic suffix: " : "enum: ") + vals,
+        d.required ? "required" : names[d.value]);
+  }
+  void addr(const char *name, Addr &, unsigned word, unsigned regWord,
+            unsigned regLsb, FieldDefault d) {
+    row(name, word, "0-31",
+        fmt("address; register in word %u bits %u-%u", regWord, regLsb,
+            regLsb + 3),
+        d.required ? "required" : "0x0");
+  }
+  void reg(const char *name, uint8_t &, unsigned word, unsigned lsb) {
+    row(name, word, bits(word, lsb, 4), "register r1..r15", "required");
+  }
+  void f32(const char *name, float &, unsigned word, float d) {
+    row(name, word, "0-31", "IEEE binary32", d < 0 ? "-inf" : "inf");
+  }
+  void perm(const char *name, std::array<uint8_t, 4> &, unsigned word,
+            unsigned lsb) {
+    row(name, word, bits(word, lsb, 8),
+        "4 x 2 bits: perm[i] in bits lsb+2i..lsb+2i+1", "0123");
+  }
+  void loopIncs(LoopInc (&)[kMaxLoopIncs], unsigned regWord,
+                unsigned firstValueWord) {
+    rows += fmt("| `rN+=V` (x%u) | %u, %u-%u | word %u bits 4i-4i+3: "
+                "register of slot i; word %u+i: signed 32-bit increment | "
+                "increments in slot order | none |\n",
+                kMaxLoopIncs, regWord, firstValueWord,
+                firstValueWord + kMaxLoopIncs - 1, regWord, firstValueWord);
+  }
+};
+
+template <typename T> std::string describeAs() {
+  T instr;
+  DescribeVisitor v;
+  instr.visitFields(v);
+  const char *unit;
+  switch (unitOf(Instr(instr))) {
+  case Unit::FrontEnd:
+    unit = "front end";
+    break;
+  case Unit::Dma:
+    unit = "DMA engine";
+    break;
+  case Unit::Matrix:
+    unit = "matrix engine";
+    break;
+  case Unit::Vector:
+    unit = "vector engine";
+    break;
+  default:
+    unit = "all engines";
+    break;
+  }
+  if (std::is_same_v<T, SyncInstr>)
+    unit = "the engine it names";
+  std::string out = fmt("#### `%s` (opcode 0x%02x, %s)\n\n", T::kMnemonic,
+                        static_cast<unsigned>(T::kOpcode), unit);
+  if (v.rows.empty())
+    return out + "No fields besides the header.\n\n";
+  return out +
+         "| field | word | bits | type | default |\n"
+         "|---|---|---|---|---|\n" +
+         v.rows + "\n";
+}
+
+template <typename... Ts> std::string describeAll(TypeList<Ts...>) {
+  return (describeAs<Ts>() + ...);
+}
+
+} // namespace
+
+std::string encodingReference() {
+  return describeAll(
+      TypeList<EndInstr, SetRegInstr, LoopInstr, SyncInstr, BarrierInstr,
+               DmaInstr, CopyInstr, ConvInstr, MatmulInstr, EltwiseInstr,
+               ActInstr, PoolInstr, ReduceInstr, ConvertInstr, LayoutInstr>{});
+}
+
 } // namespace tessel::npu

@@ -732,6 +732,10 @@ std::string disassemble(const Instr &instr);
 /// Parses one instruction line (without comments or directives).
 StatusOr<Instr> parseInstr(std::string_view line);
 
+/// Markdown tables of every instruction's fields and bit positions, generated
+/// from the same field lists as the encoder (docs/npu-isa.md embeds them).
+std::string encodingReference();
+
 /// Little-endian access to the 32-bit words of an instruction.
 inline uint32_t wordAt(const Word &w, unsigned i) {
   return static_cast<uint32_t>(w[4 * i]) |
