@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -27,6 +28,7 @@ struct tessel_model {
   std::shared_ptr<const Model> model;
   std::vector<std::vector<int64_t>> dims;
   std::string chip;
+  std::string fingerprint;
 };
 
 struct tessel_context {
@@ -142,6 +144,13 @@ tessel_status finishLoad(StatusOr<std::shared_ptr<const Model>> m,
   for (const TensorDesc &t : h->model->binary().model.tensors)
     h->dims.push_back(t.dims);
   h->chip = h->model->chip() ? h->model->chip()->name : std::string();
+  if (!h->chip.empty()) {
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%016llx",
+             static_cast<unsigned long long>(
+                 h->model->binary().model.chipFingerprint));
+    h->fingerprint = buf;
+  }
   *out = h;
   return ok();
 }
@@ -283,6 +292,8 @@ const char *tessel_model_metadata(const tessel_model *m, const char *key) {
     return b.model.producer.c_str();
   if (k == "chip")
     return b.model.chip.empty() ? nullptr : b.model.chip.c_str();
+  if (k == "chip.fingerprint")
+    return m->fingerprint.empty() ? nullptr : m->fingerprint.c_str();
   const std::string *v = b.meta(k);
   return v ? v->c_str() : nullptr;
 }

@@ -27,6 +27,7 @@
 #include <cstring>
 #include <deque>
 #include <queue>
+#include <unordered_map>
 
 namespace tessel::sim {
 
@@ -264,6 +265,117 @@ struct Access {
   uint64_t start, done;
 };
 
+/// The accesses race checks still need, indexed by 4 KiB page so that a check
+/// only visits accesses that can overlap. An access is dropped when every
+/// engine that may still run knows it happened before (Run::prune), or when
+/// a newer access of the same engine covers it: any access that races with
+/// the old one then races with the new one too.
+class AccessIndex {
+public:
+  void add(const Access &a) {
+    uint32_t id = static_cast<uint32_t>(all_.size());
+    // Drop older accesses of the same engine that this one covers.
+    if (a.r.rows() == 1)
+      visit(a.r, [&](uint32_t old) {
+        const Access &o = all_[old];
+        if (o.engine == a.engine && o.r.rows() == 1 && o.r.base >= a.r.base &&
+            o.r.hi <= a.r.hi && (!o.write || a.write))
+          kill(old);
+        return true;
+      });
+    all_.push_back(a);
+    dead_.push_back(false);
+    stamp_.push_back(0);
+    ++live_;
+    uint64_t p0 = a.r.base >> kPageBits, p1 = (a.r.hi - 1) >> kPageBits;
+    if (p1 - p0 >= kMaxPages) {
+      big_.push_back(id);
+      return;
+    }
+    for (uint64_t p = p0; p <= p1; ++p)
+      pages_[key(a.r.mem, p)].push_back(id);
+  }
+
+  /// Calls f(id) once for every live access that may overlap `r`, until f
+  /// returns false; returns false if it stopped early.
+  template <typename F> bool visit(const Region &r, F f) {
+    ++now_;
+    auto one = [&](uint32_t id) {
+      if (dead_[id] || stamp_[id] == now_)
+        return true;
+      stamp_[id] = now_;
+      return f(id);
+    };
+    for (uint32_t id : big_)
+      if (!one(id))
+        return false;
+    uint64_t p0 = r.base >> kPageBits, p1 = (r.hi - 1) >> kPageBits;
+    if (p1 - p0 >= kMaxPages) {
+      for (uint32_t id = 0; id < all_.size(); ++id)
+        if (!one(id))
+          return false;
+      return true;
+    }
+    for (uint64_t p = p0; p <= p1; ++p) {
+      auto it = pages_.find(key(r.mem, p));
+      if (it == pages_.end())
+        continue;
+      for (uint32_t id : it->second)
+        if (!one(id))
+          return false;
+    }
+    return true;
+  }
+
+  const Access &get(uint32_t id) const { return all_[id]; }
+
+  /// Drops the accesses `known` says every engine has ordered before
+  /// itself (known[e]: the least epoch of engine e any engine may not know).
+  void prune(const std::vector<uint64_t> &known) {
+    for (uint32_t id = 0; id < all_.size(); ++id)
+      if (!dead_[id] && all_[id].epoch <= known[all_[id].engine])
+        kill(id);
+    if (all_.size() > 4096 && live_ < all_.size() / 2)
+      compact();
+  }
+
+private:
+  static constexpr unsigned kPageBits = 12;
+  static constexpr uint64_t kMaxPages = 1024;
+
+  static uint64_t key(int mem, uint64_t page) {
+    return (static_cast<uint64_t>(mem + 1) << 44) | page;
+  }
+  void kill(uint32_t id) {
+    if (!dead_[id]) {
+      dead_[id] = true;
+      --live_;
+    }
+  }
+  void compact() {
+    std::vector<Access> keep;
+    for (uint32_t id = 0; id < all_.size(); ++id)
+      if (!dead_[id])
+        keep.push_back(all_[id]);
+    all_.clear();
+    dead_.clear();
+    stamp_.clear();
+    pages_.clear();
+    big_.clear();
+    live_ = 0;
+    for (const Access &a : keep)
+      add(a);
+  }
+
+  std::vector<Access> all_;
+  std::vector<bool> dead_;
+  std::vector<uint64_t> stamp_;
+  uint64_t now_ = 0;
+  size_t live_ = 0;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> pages_;
+  std::vector<uint32_t> big_;
+};
+
 struct LoopFrame {
   uint32_t start, end, remaining;
   LoopInc incs[kMaxLoopIncs];
@@ -387,7 +499,7 @@ private:
   bool execute(uint32_t core, unsigned engine, uint64_t start);
   bool executeBarrier(uint32_t seqCore, uint64_t start,
                       const std::vector<uint32_t> &cores);
-  bool operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops);
+  void operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops);
   bool validate(uint32_t core, const Dyn &d, Operand &op);
   bool checkHazards(uint32_t core, const Dyn &d, unsigned engine,
                     const std::vector<Operand> &ops, uint64_t start);
@@ -420,7 +532,7 @@ private:
   std::vector<std::vector<StatusOr<Instr>>> decoded_;
   std::vector<CoreState> cores_;
   std::vector<std::vector<uint64_t>> vc_; ///< Per global engine.
-  std::vector<Access> accesses_;
+  AccessIndex accesses_;
   uint64_t ddrFreeAt_ = 0;
   uint64_t now_ = 0; ///< Start cycle of the instruction being executed.
   uint64_t work_ = 0;
@@ -572,7 +684,7 @@ bool Run::advance(uint32_t core, uint64_t now) {
 // Operands: the memory regions each instruction reads and writes
 //===----------------------------------------------------------------------===//
 
-bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
+void Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
   const Instr &instr = *d.instr;
   const int vt = static_cast<int>(core);
   auto add = [&](const char *name, int mem, uint64_t base, uint64_t n1,
@@ -621,7 +733,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
               dense(i->dstStride, dstRowBytes), 1, 0, dstRowBytes, Role::Write,
               dma, "align.dma");
     }
-    return true;
+    return;
   }
   if (auto *i = std::get_if<CopyInstr>(&instr)) {
     uint64_t es = dtypeBytes(i->dtype);
@@ -635,7 +747,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
     add("dst", static_cast<int>(i->core), d.addr[1], dstRows,
         dense(i->dstStride, dstRowBytes), 1, 0, dstRowBytes, Role::Write, dma,
         "align.dma");
-    return true;
+    return;
   }
   if (auto *i = std::get_if<ConvInstr>(&instr)) {
     ConvGeometry g = convGeometry(*i);
@@ -655,7 +767,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
       add("tbl", vt, d.addr[3], 1, 0, 1, 0,
           static_cast<uint64_t>(i->cout) * kRequantEntryBytes, Role::Read,
           kRequantEntryBytes, nullptr);
-    return true;
+    return;
   }
   if (auto *i = std::get_if<MatmulInstr>(&instr)) {
     uint64_t es = dtypeBytes(i->aType), bes = dtypeBytes(i->bType),
@@ -678,7 +790,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
       add("tbl", vt, d.addr[3], 1, 0, 1, 0,
           static_cast<uint64_t>(i->n) * kRequantEntryBytes, Role::Read,
           kRequantEntryBytes, nullptr);
-    return true;
+    return;
   }
   if (auto *i = std::get_if<EltwiseInstr>(&instr)) {
     uint64_t es = dtypeBytes(i->inType), oes = dtypeBytes(i->outType);
@@ -691,7 +803,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
     add("out", vt, d.addr[2], i->rows, dense(i->outRowStride, i->cols) * oes, 1,
         0, static_cast<uint64_t>(i->cols) * oes, Role::Write, vec,
         "align.vector");
-    return true;
+    return;
   }
   if (auto *i = std::get_if<ActInstr>(&instr)) {
     uint64_t es = dtypeBytes(i->inType), oes = dtypeBytes(i->outType);
@@ -703,7 +815,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
     if (i->kind == ActKind::Lut)
       add("lut", vt, d.addr[2], 1, 0, 1, 0, kLutEntries * oes, Role::Read,
           static_cast<uint32_t>(oes), nullptr);
-    return true;
+    return;
   }
   if (auto *i = std::get_if<PoolInstr>(&instr)) {
     PoolGeometry g = poolGeometry(*i);
@@ -713,7 +825,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
     add("out", vt, d.addr[1], static_cast<uint64_t>(g.oh), g.outRow * es,
         static_cast<uint64_t>(g.ow), g.outPix * es,
         static_cast<uint64_t>(i->c) * es, Role::Write, vec, "align.vector");
-    return true;
+    return;
   }
   if (auto *i = std::get_if<ReduceInstr>(&instr)) {
     uint64_t es = dtypeBytes(i->inType), oes = dtypeBytes(i->outType);
@@ -728,7 +840,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
     add("out", vt, d.addr[1], 1, 0, 1, 0,
         out > cap ? cap : static_cast<uint64_t>(out), Role::Write, vec,
         "align.vector");
-    return true;
+    return;
   }
   if (auto *i = std::get_if<ConvertInstr>(&instr)) {
     uint64_t es = dtypeBytes(i->inType), oes = dtypeBytes(i->outType);
@@ -744,7 +856,7 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
       add("tbl", vt, d.addr[2], 1, 0, 1, 0, entries * eb, Role::Read,
           static_cast<uint32_t>(eb), nullptr);
     }
-    return true;
+    return;
   }
   if (auto *i = std::get_if<LayoutInstr>(&instr)) {
     uint64_t bytes = static_cast<uint64_t>(i->d0) * i->d1 * i->d2 * i->d3 *
@@ -753,9 +865,9 @@ bool Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
         "align.vector");
     add("out", vt, d.addr[1], 1, 0, 1, 0, bytes, Role::Write, vec,
         "align.vector");
-    return true;
+    return;
   }
-  return true; // SYNC: no memory.
+  // SYNC: no memory.
 }
 
 bool Run::validate(uint32_t core, const Dyn &d, Operand &op) {
@@ -782,7 +894,10 @@ bool Run::validate(uint32_t core, const Dyn &d, Operand &op) {
           static_cast<unsigned long long>(hi > UINT64_MAX ? UINT64_MAX : hi),
           r.mem, usable, chip_.vtcmBytes));
     r.hi = static_cast<uint64_t>(hi);
-    op.ptr = vtcm_[r.mem].data() + r.base;
+    std::vector<uint8_t> &mem = vtcm_[r.mem];
+    if (mem.empty()) // First use of this core's VTCM.
+      mem.assign(static_cast<size_t>(chip_.vtcmBytes), 0);
+    op.ptr = mem.data() + r.base;
   } else {
     uint64_t size = ddr_.size();
     if (hi > size)
@@ -829,40 +944,45 @@ bool Run::checkHazards(uint32_t core, const Dyn &d, unsigned engine,
   uint32_t me = eid(core, engine);
   for (const Operand &op : ops) {
     bool write = op.role != Role::Read;
-    for (const Access &a : accesses_) {
+    const Access *hit = nullptr;
+    accesses_.visit(op.r, [&](uint32_t id) {
+      const Access &a = accesses_.get(id);
       if (a.engine == me || a.epoch <= vc[a.engine])
-        continue; // Same engine (in order), or ordered before us.
-      if (!a.write && !write)
-        continue;
-      if (!overlaps(a.r, op.r))
-        continue;
-      std::string other = disasmAt(a.core, a.index);
-      const char *otherEngine = engineName(static_cast<Engine>(a.engine % 3));
-      std::string when;
-      if (a.done > start)
-        when = fmt("it completes at cycle %" PRIu64
-                   ", after this instruction starts at cycle %" PRIu64,
-                   a.done, start);
-      else
-        when = fmt("it happens to complete first (cycle %" PRIu64 " <= %" PRIu64
-                   "), but nothing orders the two",
-                   a.done, start);
-      std::string what;
-      if (a.write && !write)
-        what = "reads data that a pending write has not been ordered before";
-      else if (!a.write)
-        what = "overwrites data that another engine may still be reading";
-      else
-        what = "writes data that another engine is also writing";
-      return fault(core, d.index,
-                   fmt("hazard: %s: operand '%s' touches %s, which core %u "
-                       "instruction %u (%s) on the %s engine %s; missing "
-                       "wait? (%s)",
-                       what.c_str(), op.name, op.r.describe().c_str(), a.core,
-                       a.index, other.c_str(), otherEngine,
-                       a.write ? "writes" : "reads", when.c_str()),
-                   start);
-    }
+        return true; // Same engine (in order), or ordered before us.
+      if ((!a.write && !write) || !overlaps(a.r, op.r))
+        return true;
+      hit = &a;
+      return false;
+    });
+    if (!hit)
+      continue;
+    const Access &a = *hit;
+    std::string other = disasmAt(a.core, a.index);
+    const char *otherEngine = engineName(static_cast<Engine>(a.engine % 3));
+    std::string when;
+    if (a.done > start)
+      when = fmt("it completes at cycle %" PRIu64
+                 ", after this instruction starts at cycle %" PRIu64,
+                 a.done, start);
+    else
+      when = fmt("it happens to complete first (cycle %" PRIu64 " <= %" PRIu64
+                 "), but nothing orders the two",
+                 a.done, start);
+    std::string what;
+    if (a.write && !write)
+      what = "reads data that a pending write has not been ordered before";
+    else if (!a.write)
+      what = "overwrites data that another engine may still be reading";
+    else
+      what = "writes data that another engine is also writing";
+    return fault(core, d.index,
+                 fmt("hazard: %s: operand '%s' touches %s, which core %u "
+                     "instruction %u (%s) on the %s engine %s; missing "
+                     "wait? (%s)",
+                     what.c_str(), op.name, op.r.describe().c_str(), a.core,
+                     a.index, other.c_str(), otherEngine,
+                     a.write ? "writes" : "reads", when.c_str()),
+                 start);
   }
   return true;
 }
@@ -879,11 +999,7 @@ void Run::prune() {
       if (o != e)
         minKnown[o] = std::min(minKnown[o], vc_[e][o]);
   }
-  accesses_.erase(std::remove_if(accesses_.begin(), accesses_.end(),
-                                 [&](const Access &a) {
-                                   return a.epoch <= minKnown[a.engine];
-                                 }),
-                  accesses_.end());
+  accesses_.prune(minKnown);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1131,8 +1247,8 @@ bool Run::execute(uint32_t core, unsigned engine, uint64_t start) {
   // Remember the accesses for race checks.
   if (opts_.checkHazards)
     for (const Operand &o : ops)
-      accesses_.push_back(Access{o.r, o.role != Role::Read, me, vc[me], core,
-                                 d.index, start, done});
+      accesses_.add(Access{o.r, o.role != Role::Read, me, vc[me], core, d.index,
+                           start, done});
 
   // Profile.
   size_t &slot = profileIndex_[core][d.index];
@@ -1417,8 +1533,7 @@ Status Run::run() {
       execute(bestCore, bestEngine, best);
   }
 
-  uint64_t dma = unionLength(dmaBusy_);
-  (void)dma;
+  unionLength(dmaBusy_); // Merges the intervals in place.
   unionLength(computeBusy_);
   st.overlapCycles = intersectionLength(dmaBusy_, computeBusy_);
   if (result_.fault)
@@ -1434,15 +1549,18 @@ Status Run::run() {
 
 Simulator::Simulator(const ChipModel &chip, SimOptions options)
     : chip_(chip), options_(options) {
+  // Each core's VTCM is allocated (zeroed) when first used.
   vtcm_.resize(chip_.cores);
-  for (auto &v : vtcm_)
-    v.assign(static_cast<size_t>(chip_.vtcmBytes), 0);
 }
 
 Simulator::~Simulator() = default;
 
 uint8_t *Simulator::vtcm(uint32_t core) {
-  return core < vtcm_.size() ? vtcm_[core].data() : nullptr;
+  if (core >= vtcm_.size())
+    return nullptr;
+  if (vtcm_[core].empty())
+    vtcm_[core].assign(static_cast<size_t>(chip_.vtcmBytes), 0);
+  return vtcm_[core].data();
 }
 
 Status Simulator::run(const Program &program, DdrMemory &ddr,

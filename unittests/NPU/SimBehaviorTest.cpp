@@ -166,6 +166,37 @@ TEST(SimHazardTest, InterleavedStridedRegionsDoNotConflict) {
       << (h.result.fault ? h.result.fault->toString() : "");
 }
 
+TEST(SimHazardTest, NewerCoveringAccessesStillReportRaces) {
+  // The second load covers the first, which the checker then forgets; the
+  // unordered read (late: it queues behind a long clamp) still races with
+  // the second.
+  SimHarness h;
+  std::string m = faultOf(h, "dma.load src=0x0 dst=0x100 cols=64\n"
+                             "dma.load src=0x0 dst=0x0 cols=1024\n"
+                             "act.clamp in=0x10000 out=0x40000 cols=65536\n"
+                             "act.clamp in=0x120 out=0x2000 cols=8\n"
+                             "end\n");
+  EXPECT_TRUE(contains(m, "core 0, instruction 3 (act.clamp in=0x120 "
+                          "out=0x2000 cols=8): hazard"))
+      << m;
+  EXPECT_TRUE(contains(m, "which core 0 instruction 1 (dma.load src=0x0 "
+                          "dst=0x0 cols=1024) on the dma engine writes; "
+                          "missing wait? (it happens to complete first"))
+      << m;
+}
+
+TEST(SimHazardTest, RacesOnRegionsLargerThanTheIndexPagesAreFound) {
+  // 6 MiB in DDR spans more than the 1024 pages an index entry may list.
+  SimHarness h(testChip(), 8 << 20);
+  std::string m = faultOf(h, ".core 0\n  dma.ddr src=0x0 dst=0x100000 "
+                             "cols=6291456\n  end\n.core 1\n  dma.load "
+                             "src=0x600000 dst=0x0 cols=64\n  end\n");
+  EXPECT_TRUE(contains(m, "hazard: reads data that a pending write has not "
+                          "been ordered before: operand 'src' touches DDR "
+                          "[0x600000, 0x600040)"))
+      << m;
+}
+
 //===----------------------------------------------------------------------===//
 // Loops, registers, barriers
 //===----------------------------------------------------------------------===//

@@ -103,6 +103,11 @@ TEST(RuntimeCApiTest, LoadsQueriesRunsAndMatchesTheReference) {
   EXPECT_STREQ(tessel_model_metadata(h.m, "producer"), "RuntimeTest");
   EXPECT_STREQ(tessel_model_metadata(h.m, "option.batch"), "1");
   EXPECT_EQ(tessel_model_metadata(h.m, "nope"), nullptr);
+  char fp[32];
+  snprintf(fp, sizeof(fp), "%016llx",
+           static_cast<unsigned long long>(
+               npu::ChipRegistry::builtin().find("mobile-m")->fingerprint()));
+  EXPECT_STREQ(tessel_model_metadata(h.m, "chip.fingerprint"), fp);
   ASSERT_EQ(tessel_model_num_inputs(h.m), 1u);
   ASSERT_EQ(tessel_model_num_outputs(h.m), 1u);
   tessel_tensor_info info;

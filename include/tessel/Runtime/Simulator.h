@@ -179,7 +179,8 @@ public:
   const ChipModel &chip() const { return chip_; }
   SimOptions &options() { return options_; }
 
-  /// A core's VTCM (chip.vtcmBytes bytes; programs may use the usable part).
+  /// A core's VTCM (chip.vtcmBytes bytes, zeroed when first used; programs
+  /// may use the usable part). Contents persist across runs.
   uint8_t *vtcm(uint32_t core);
 
   /// Runs `program` over `ddr`. On a fault the returned Status carries
