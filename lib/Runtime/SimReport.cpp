@@ -140,17 +140,18 @@ std::string profileText(const ChipModel &chip, const Program &program,
                         const SimResult &r) {
   std::string out;
   if (!r.layers.empty()) {
-    out += fmt("%-20s %10s %10s %10s %10s %12s %6s %10s\n", "layer", "cycles",
-               "dma", "mat", "vec", "MACs", "util", "DDR bytes");
+    out +=
+        fmt("%-20s %10s %10s %10s %10s %12s %6s %10s %10s\n", "layer", "cycles",
+            "dma", "mat", "vec", "MACs", "util", "DDR bytes", "VTCM peak");
     for (const LayerProfile &l : r.layers) {
       double util = l.cycles() ? static_cast<double>(l.macs) /
                                      (static_cast<double>(l.cycles()) *
                                       chip.macsI8() * chip.cores)
                                : 0;
       out += fmt("%-20s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
-                 " %12" PRIu64 " %5.1f%% %10" PRIu64 "\n",
+                 " %12" PRIu64 " %5.1f%% %10" PRIu64 " %10" PRIu64 "\n",
                  l.name.c_str(), l.cycles(), l.busy[0], l.busy[1], l.busy[2],
-                 l.macs, 100 * util, l.ddrBytes);
+                 l.macs, 100 * util, l.ddrBytes, l.vtcmPeak);
     }
     out += "\n";
   }
@@ -218,15 +219,16 @@ std::string profileJson(const ChipModel &chip, const Program &program,
             ? static_cast<double>(l.macs) /
                   (static_cast<double>(l.cycles()) * chip.macsI8() * chip.cores)
             : 0;
-    out +=
-        fmt("%s\n    {\"name\": %s, \"start\": %" PRIu64 ", \"end\": %" PRIu64
-            ", \"cycles\": %" PRIu64 ", \"dma_busy\": %" PRIu64
-            ", \"mat_busy\": %" PRIu64 ", \"vec_busy\": %" PRIu64
-            ", \"macs\": %" PRIu64 ", \"utilization\": %s, \"bytes\": %" PRIu64
-            ", \"ddr_bytes\": %" PRIu64 ", \"instructions\": %" PRIu64 "}",
-            i ? "," : "", jsonString(l.name).c_str(), l.start, l.end,
-            l.cycles(), l.busy[0], l.busy[1], l.busy[2], l.macs,
-            jsonNumber(util).c_str(), l.bytes, l.ddrBytes, l.instructions);
+    out += fmt(
+        "%s\n    {\"name\": %s, \"start\": %" PRIu64 ", \"end\": %" PRIu64
+        ", \"cycles\": %" PRIu64 ", \"dma_busy\": %" PRIu64
+        ", \"mat_busy\": %" PRIu64 ", \"vec_busy\": %" PRIu64
+        ", \"macs\": %" PRIu64 ", \"utilization\": %s, \"bytes\": %" PRIu64
+        ", \"ddr_bytes\": %" PRIu64 ", \"instructions\": %" PRIu64
+        ", \"vtcm_peak\": %" PRIu64 "}",
+        i ? "," : "", jsonString(l.name).c_str(), l.start, l.end, l.cycles(),
+        l.busy[0], l.busy[1], l.busy[2], l.macs, jsonNumber(util).c_str(),
+        l.bytes, l.ddrBytes, l.instructions, l.vtcmPeak);
   }
   out += "\n  ],\n  \"instructions\": [";
   for (size_t i = 0; i < r.instrs.size(); ++i) {

@@ -1287,6 +1287,9 @@ bool Run::execute(uint32_t core, unsigned engine, uint64_t start) {
     lp.bytes += bytes;
     lp.ddrBytes += ddrBytes;
     ++lp.instructions;
+    for (const Operand &o : ops)
+      if (o.r.mem != kDdr)
+        lp.vtcmPeak = std::max(lp.vtcmPeak, o.r.hi);
   }
   if (opts_.keepRecords) {
     InstrRecord r;

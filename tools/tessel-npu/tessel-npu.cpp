@@ -191,7 +191,8 @@ const ChipModel *chooseChip(const Args &a, const ChipRegistry &r,
 /// A program from a .s file, a .tsl file (its first NPU program) or raw
 /// words (--raw). `chipName` gets the chip a .tsl names.
 bool loadProgram(const std::string &path, bool raw, Program &out,
-                 std::string &chipName, std::string &err) {
+                 std::string &chipName, std::string &err,
+                 uint64_t *fingerprint = nullptr) {
   std::vector<uint8_t> bytes;
   if (!readFile(path, bytes)) {
     err = "cannot read '" + path + "'";
@@ -223,6 +224,8 @@ bool loadProgram(const std::string &path, bool raw, Program &out,
     }
     out = b->model.npuPrograms.front();
     chipName = b->model.chip;
+    if (fingerprint)
+      *fingerprint = b->model.chipFingerprint;
     return true;
   }
   StatusOr<Program> p =
@@ -349,7 +352,9 @@ int cmdSim(int argc, char **argv) {
                 "--help)");
   Program prog;
   std::string binChip, err;
-  if (!loadProgram(a.positional[0], a.has("--raw"), prog, binChip, err))
+  uint64_t binFingerprint = 0;
+  if (!loadProgram(a.positional[0], a.has("--raw"), prog, binChip, err,
+                   &binFingerprint))
     return fail(err);
   ChipRegistry r;
   if (!loadRegistry(a, r, err))
@@ -357,6 +362,18 @@ int cmdSim(int argc, char **argv) {
   const ChipModel *chip = chooseChip(a, r, binChip, err);
   if (!chip)
     return fail(err);
+  // A .tsl was built for one chip: running it on another is refused.
+  if (!binChip.empty()) {
+    if (chip->name != binChip)
+      return fail(a.positional[0] + " was built for chip '" + binChip +
+                  "' and cannot run on chip '" + chip->name +
+                  "'; reassemble it with --chip=" + chip->name);
+    if (chip->fingerprint() != binFingerprint)
+      return fail(a.positional[0] + " was built for a different chip '" +
+                  binChip +
+                  "' (fingerprint mismatch); reassemble it, or "
+                  "pass the chip file it was built with");
+  }
 
   uint64_t ddrSize = 16 << 20;
   if (const std::string *v = a.get("--ddr-size"))

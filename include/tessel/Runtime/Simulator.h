@@ -136,6 +136,7 @@ struct LayerProfile {
   uint64_t bytes = 0;
   uint64_t ddrBytes = 0;
   uint64_t instructions = 0;
+  uint64_t vtcmPeak = 0; ///< Highest VTCM address its instructions touch.
   uint64_t cycles() const { return end > start ? end - start : 0; }
 };
 

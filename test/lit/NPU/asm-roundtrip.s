@@ -6,6 +6,8 @@
 # RUN: tessel-npu asm %t.s -o %t2.tsl --chip cloud-l
 # RUN: cmp %t.tsl %t2.tsl
 # RUN: tessel-npu disasm --indices %t.tsl | FileCheck %s --check-prefix=IDX
+# The .tsl records its chip; simulating it on another chip is refused.
+# RUN: not tessel-npu sim --chip edge-s %t.tsl 2>&1 | FileCheck %s --check-prefix=CHIP
 
 .core 0
 .layer front
@@ -64,6 +66,8 @@
 # CHECK-NEXT: .core 1
 # CHECK-NEXT:   sync.vec wait=s2
 # CHECK-NEXT:   end
+
+# CHIP: tessel-npu: error: {{.*}}.tsl was built for chip 'cloud-l' and cannot run on chip 'edge-s'; reassemble it with --chip=edge-s
 
 # IDX: /*0*/ setr reg=r1 value=0x1000
 # IDX: /*20*/ end
