@@ -232,8 +232,9 @@ struct Operand {
   const char *name;
   Region r;
   Role role;
-  uint32_t align;   ///< Required alignment of the base address.
-  const char *rule; ///< Which chip rule asks for `align` (or null).
+  uint32_t align;       ///< Required alignment of the base address.
+  const char *rule;     ///< Which chip rule asks for `align` (or null).
+  uint32_t natural = 1; ///< Element size (compute operands).
   uint8_t *ptr = nullptr;
 };
 
@@ -870,6 +871,35 @@ void Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
   // SYNC: no memory.
 }
 
+/// The element size of each compute operand (by name), for the natural
+/// alignment rule; DMA and COPY move bytes and have none.
+static uint32_t elementSizeOf(const Instr &instr, const char *name) {
+  auto is = [&](const char *n) { return !std::strcmp(name, n); };
+  if (auto *i = std::get_if<ConvInstr>(&instr))
+    return dtypeBytes(is("in")    ? i->inType
+                      : is("wt")  ? i->weightType
+                      : is("out") ? i->outType
+                                  : DType::I8);
+  if (auto *i = std::get_if<MatmulInstr>(&instr))
+    return dtypeBytes(is("a")     ? i->aType
+                      : is("b")   ? i->bType
+                      : is("out") ? i->outType
+                                  : DType::I8);
+  if (auto *i = std::get_if<EltwiseInstr>(&instr))
+    return dtypeBytes(is("out") ? i->outType : i->inType);
+  if (auto *i = std::get_if<ActInstr>(&instr))
+    return dtypeBytes(is("in") ? i->inType : i->outType);
+  if (auto *i = std::get_if<PoolInstr>(&instr))
+    return dtypeBytes(i->dtype);
+  if (auto *i = std::get_if<ReduceInstr>(&instr))
+    return dtypeBytes(is("in") ? i->inType : i->outType);
+  if (auto *i = std::get_if<ConvertInstr>(&instr))
+    return is("tbl") ? 1 : dtypeBytes(is("in") ? i->inType : i->outType);
+  if (auto *i = std::get_if<LayoutInstr>(&instr))
+    return dtypeBytes(i->dtype);
+  return 1;
+}
+
 bool Run::validate(uint32_t core, const Dyn &d, Operand &op) {
   Region &r = op.r;
   unsigned __int128 hi = r.wideHi();
@@ -924,6 +954,10 @@ bool Run::validate(uint32_t core, const Dyn &d, Operand &op) {
                    " is not a multiple of %u%s%s%s",
                    op.name, r.base, op.align, op.rule ? " (" : "",
                    op.rule ? op.rule : "", op.rule ? " of the chip)" : ""));
+  if (op.natural > 1 && r.base % op.natural)
+    return bad(fmt("misaligned access: operand '%s' at 0x%" PRIx64
+                   " is not a multiple of its element size %u",
+                   op.name, r.base, op.natural));
   r.normalize();
   if (r.mem != kDdr) {
     uint64_t &peak = result_.stats.vtcmPeak[r.mem];
@@ -1080,6 +1114,8 @@ bool Run::execute(uint32_t core, unsigned engine, uint64_t start) {
   // Operands: bounds, alignment, then races.
   std::vector<Operand> ops;
   operands(core, d, ops);
+  for (Operand &o : ops)
+    o.natural = elementSizeOf(instr, o.name);
   for (Operand &o : ops)
     if (!validate(core, d, o))
       return false;

@@ -55,6 +55,15 @@ TEST(SimFaultTest, MisalignedAccessNamesTheChipRule) {
       << m;
 }
 
+TEST(SimFaultTest, ComputeOperandsAreNaturallyAligned) {
+  SimHarness h;
+  std::string m = faultOf(h, "eltwise.add a=0x0 b=0x102 out=0x200 dt=i32 "
+                             "odt=i32 cols=4\nend\n");
+  EXPECT_TRUE(contains(m, "misaligned access: operand 'b' at 0x102 is not a "
+                          "multiple of its element size 4"))
+      << m;
+}
+
 TEST(SimFaultTest, UnsupportedFeaturesAndTypes) {
   const ChipModel &edge = *ChipRegistry::builtin().find("edge-s");
   SimHarness h(edge);
