@@ -459,26 +459,6 @@ struct AddrCollector {
   void loopIncs(LoopInc (&)[kMaxLoopIncs], unsigned, unsigned) {}
 };
 
-/// Collects the element types an instruction computes with.
-struct DTypeCollector {
-  std::vector<DType> types;
-  template <typename T>
-  void num(const char *, T &, unsigned, unsigned, unsigned, bool, FieldDefault,
-           NumFormat) {}
-  void flag(const char *, bool &, unsigned, unsigned) {}
-  void dtype(const char *, DType &m, unsigned, unsigned, FieldDefault) {
-    types.push_back(m);
-  }
-  template <typename E>
-  void enumeration(const char *, E &, unsigned, unsigned, unsigned,
-                   const char *const *, unsigned, FieldDefault, bool) {}
-  void addr(const char *, Addr &, unsigned, unsigned, unsigned, FieldDefault) {}
-  void reg(const char *, uint8_t &, unsigned, unsigned) {}
-  void f32(const char *, float &, unsigned, float) {}
-  void perm(const char *, std::array<uint8_t, 4> &, unsigned, unsigned) {}
-  void loopIncs(LoopInc (&)[kMaxLoopIncs], unsigned, unsigned) {}
-};
-
 //===----------------------------------------------------------------------===//
 // The run
 //===----------------------------------------------------------------------===//
@@ -1088,28 +1068,10 @@ bool Run::execute(uint32_t core, unsigned engine, uint64_t start) {
   }
   ++vc[me];
 
-  // Chip support.
-  if (const char *feature = featureOf(instr);
-      feature && !chip_.supportsOp(feature))
-    return fault(
-        core, d.index,
-        fmt("chip %s does not support '%s'", chip_.name.c_str(), feature),
-        start);
+  // Chip support (the same check the compiler can run ahead of time).
+  if (Status st = checkChipSupport(instr, chip_); !st)
+    return fault(core, d.index, st.message(), start);
   Opcode op = opcodeOf(instr);
-  if (op != Opcode::Dma && op != Opcode::Copy && op != Opcode::Layout) {
-    DTypeCollector dc;
-    std::visit(
-        [&](const auto &i) {
-          const_cast<std::decay_t<decltype(i)> &>(i).visitFields(dc);
-        },
-        instr);
-    for (DType t : dc.types)
-      if (!chip_.supportsDType(t))
-        return fault(core, d.index,
-                     fmt("chip %s does not support element type %s",
-                         chip_.name.c_str(), dtypeName(t)),
-                     start);
-  }
 
   // Operands: bounds, alignment, then races.
   std::vector<Operand> ops;

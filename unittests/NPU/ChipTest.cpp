@@ -155,3 +155,33 @@ TEST(ChipTest, CostModelFormulas) {
   EXPECT_EQ(dmaCost(edge, d).ddrBytes, 640u);
   EXPECT_EQ(burstBytes(edge, 1, 64, 32), 128u);
 }
+
+TEST(ChipTest, ChipSupportIsCheckedAheadOfTime) {
+  const ChipRegistry &r = ChipRegistry::builtin();
+  const ChipModel &edge = *r.find("edge-s");
+  const ChipModel &cloud = *r.find("cloud-l");
+  auto parsed = [](const char *text) {
+    StatusOr<Instr> i = parseInstr(text);
+    EXPECT_TRUE(i.isOk()) << i.message();
+    return i.take();
+  };
+  Instr sig = parsed("act.sigmoid in=0 out=0 dt=f16 odt=f16 cols=8");
+  EXPECT_EQ(checkChipSupport(sig, edge).message(),
+            "chip edge-s does not support 'sigmoid'");
+  EXPECT_TRUE(checkChipSupport(sig, cloud).isOk());
+  Instr mm = parsed("matmul a=0 b=0 out=0 m=1 n=1 k=1 dt=f16 wdt=f16 "
+                    "odt=f32");
+  EXPECT_EQ(checkChipSupport(mm, edge).message(),
+            "chip edge-s does not support element type f16");
+  Instr mc = parsed("dma.load src=0 dst=0 cols=8 mask=0x3");
+  EXPECT_EQ(checkChipSupport(mc, edge).message(),
+            "chip edge-s does not support 'multicast'");
+  Instr far = parsed("copy src=0 dst=0 cols=8 core=20");
+  EXPECT_EQ(checkChipSupport(far, cloud).message(),
+            "the instruction names cores that chip cloud-l (16 cores) does "
+            "not have");
+  // Moving f16 data is fine on an integer chip.
+  EXPECT_TRUE(
+      checkChipSupport(parsed("dma.load src=0 dst=0 cols=8 dt=f16"), edge)
+          .isOk());
+}

@@ -65,6 +65,58 @@ const std::vector<std::string> &knownOps() {
   return ops;
 }
 
+namespace {
+/// Collects the element types an instruction computes with.
+struct DTypeCollector {
+  std::vector<DType> types;
+  template <typename T>
+  void num(const char *, T &, unsigned, unsigned, unsigned, bool, FieldDefault,
+           NumFormat) {}
+  void flag(const char *, bool &, unsigned, unsigned) {}
+  void dtype(const char *, DType &m, unsigned, unsigned, FieldDefault) {
+    types.push_back(m);
+  }
+  template <typename E>
+  void enumeration(const char *, E &, unsigned, unsigned, unsigned,
+                   const char *const *, unsigned, FieldDefault, bool) {}
+  void addr(const char *, Addr &, unsigned, unsigned, unsigned, FieldDefault) {}
+  void reg(const char *, uint8_t &, unsigned, unsigned) {}
+  void f32(const char *, float &, unsigned, float) {}
+  void perm(const char *, std::array<uint8_t, 4> &, unsigned, unsigned) {}
+  void loopIncs(LoopInc (&)[kMaxLoopIncs], unsigned, unsigned) {}
+};
+} // namespace
+
+Status checkChipSupport(const Instr &instr, const ChipModel &chip) {
+  if (const char *feature = featureOf(instr);
+      feature && !chip.supportsOp(feature))
+    return Status::error("chip " + chip.name + " does not support '" + feature +
+                         "'");
+  Opcode op = opcodeOf(instr);
+  if (op != Opcode::Dma && op != Opcode::Copy && op != Opcode::Layout) {
+    DTypeCollector dc;
+    std::visit(
+        [&](const auto &i) {
+          const_cast<std::decay_t<decltype(i)> &>(i).visitFields(dc);
+        },
+        instr);
+    for (DType t : dc.types)
+      if (!chip.supportsDType(t))
+        return Status::error("chip " + chip.name +
+                             " does not support element type " + dtypeName(t));
+  }
+  uint32_t cores = 0;
+  if (auto *d = std::get_if<DmaInstr>(&instr))
+    cores = d->coreMask;
+  else if (auto *c = std::get_if<CopyInstr>(&instr))
+    cores = 1u << c->core;
+  if (chip.cores < 32 && (cores >> chip.cores))
+    return Status::error("the instruction names cores that chip " + chip.name +
+                         " (" + std::to_string(chip.cores) +
+                         " cores) does not have");
+  return Status::ok();
+}
+
 //===----------------------------------------------------------------------===//
 // Keys
 //===----------------------------------------------------------------------===//

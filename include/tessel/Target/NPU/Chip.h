@@ -102,6 +102,14 @@ struct ChipModel {
   uint64_t fingerprint() const;
 };
 
+/// Whether `chip` can run `instr` at all: its feature (featureOf) is in the
+/// chip's ops, every element type it computes with is in the chip's dtypes
+/// (data movement is not type-checked), and the cores it names exist. The
+/// simulator faults with this message; the compiler can check ahead of
+/// time. Bounds and alignment depend on addresses and are checked when the
+/// instruction runs.
+Status checkChipSupport(const Instr &instr, const ChipModel &chip);
+
 /// The op names a chip's `ops` list may contain (featureOf() values).
 const std::vector<std::string> &knownOps();
 
