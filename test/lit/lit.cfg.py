@@ -16,9 +16,11 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixe
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.tessel_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-# lit.llvm's defaults map %python to the interpreter running lit; the tests
-# need the project's virtualenv (onnx, onnxruntime), so ours goes first.
+# Before the default substitutions: lit's own %python is the interpreter that
+# runs lit, which lacks the project's virtualenv packages (numpy, onnx).
 config.substitutions.insert(0, ("%python", config.python_executable))
+config.substitutions.append(("%tessel_libdir", os.path.join(config.tessel_obj_root, "lib")))
+config.substitutions.append(("%tessel_bindir", config.tessel_tools_dir))
 config.substitutions.append(("%models", os.path.join(config.tessel_src_root, "test", "models")))
 config.substitutions.append(("%tessel_obj_root", config.tessel_obj_root))
 config.substitutions.append(("%tessel_src_root", config.tessel_src_root))

@@ -7,9 +7,11 @@
 //===----------------------------------------------------------------------===//
 #include "tessel/Compiler/Stats.h"
 #include "tessel/InitAll.h"
+#include "tessel/Target/NPU/Chip.h"
 #include "tessel/Target/ONNX/Import.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -17,12 +19,18 @@
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
 namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"));
+static cl::opt<bool> listChips("list-chips",
+                               cl::desc("List the NPU chip models, and exit"));
+static cl::list<std::string>
+    chipFiles("chip-file", cl::desc("Add the chip models defined in FILE"),
+              cl::value_desc("file"));
 static cl::opt<bool> listOnnxOps("list-onnx-ops",
                                  cl::desc("List the ONNX op types Tessel "
                                           "imports, and exit"));
@@ -54,6 +62,16 @@ int main(int argc, char **argv) {
       a = "--tessel-stats";
   cl::ParseCommandLineOptions(args.size(), args.data(), "Tessel compiler\n");
 
+  if (listChips) {
+    tessel::npu::ChipRegistry chips;
+    for (const std::string &file : chipFiles)
+      if (tessel::Status s = chips.addFile(file); !s) {
+        llvm::errs() << "tessel-compile: error: " << s.message() << "\n";
+        return 1;
+      }
+    llvm::outs() << chips.listText();
+    return 0;
+  }
   if (listOnnxOps) {
     for (const std::string &op : tessel::onnx_import::supportedOpTypes())
       llvm::outs() << op << "\n";
@@ -67,7 +85,8 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   tessel::registerAllDialects(registry);
   MLIRContext context(registry);
-  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
   tessel::onnx_import::ImportOptions options;
   std::string error;
