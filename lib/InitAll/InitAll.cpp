@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessel/InitAll.h"
+#include "tessel/Compiler/Pipelines.h"
 #include "tessel/Conversion/Passes.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
 #include "tessel/Transforms/Passes.h"
@@ -25,4 +26,5 @@ void tessel::registerAllPasses() {
   mlir::registerAllPasses();
   tessel::registerTesselConversionPasses();
   tessel::registerTesselTransformsPasses();
+  tessel::registerPipelines();
 }

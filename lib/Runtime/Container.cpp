@@ -747,7 +747,11 @@ StatusOr<LoadedBinary> readBinaryImpl(const uint8_t *data, size_t size) {
       break;
     }
     default:
-      if (en.flags & kSectionRequired)
+      // Host and GPU code are payloads for executors: kept as they are,
+      // required or not.
+      if ((en.flags & kSectionRequired) &&
+          en.type != static_cast<uint32_t>(SectionType::HostCode) &&
+          en.type != static_cast<uint32_t>(SectionType::GpuCode))
         return R::error(fmt("the file needs section type %u (%s), which "
                             "this runtime does not know; it was written by "
                             "a newer or different Tessel",

@@ -1,5 +1,6 @@
 //===- Runtime.cpp - Models, contexts and host-step dispatch --------------===//
 #include "tessel/Runtime/Runtime.h"
+#include "tessel/Runtime/HostCode.h"
 
 #include <algorithm>
 #include <chrono>
@@ -30,8 +31,13 @@ struct FactoryRegistry {
 };
 
 FactoryRegistry &factories() {
-  static FactoryRegistry r;
-  return r;
+  // The CPU back end's executor is built in; others register themselves.
+  static FactoryRegistry *r = [] {
+    auto *reg = new FactoryRegistry();
+    reg->factories.push_back({"cpu", cpuHostExecutorFactory()});
+    return reg;
+  }();
+  return *r;
 }
 
 std::string hexFingerprint(uint64_t f) {

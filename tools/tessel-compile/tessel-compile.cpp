@@ -1,10 +1,16 @@
-//===- tessel-compile.cpp - ONNX in, optimized code out -----------------------===//
+//===- tessel-compile.cpp - ONNX in, a deployable binary out -----------------===//
 //
-// The user's front door. Imports an ONNX model, runs the graph pipeline and
-// stops at the level `--emit` names; `--stats` prints op counts and model
-// size as imported and as optimized.
+// The user's front door:
+//
+//   tessel-compile model.onnx --target=cpu -o model.tsl
+//   tessel-compile model.onnx --emit=graph|linalg|bufferized|llvm|asm|obj
+//   tessel-compile model.onnx --stats
+//
+// Imports the model, runs the graph pipeline, lowers for the target and
+// writes the binary, or stops at the level `--emit` names.
 //
 //===----------------------------------------------------------------------===//
+#include "tessel/Compiler/CPUCompiler.h"
 #include "tessel/Compiler/Stats.h"
 #include "tessel/InitAll.h"
 #include "tessel/Target/NPU/Chip.h"
@@ -17,8 +23,10 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -26,20 +34,24 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"));
-static cl::opt<bool> listChips("list-chips",
-                               cl::desc("List the NPU chip models, and exit"));
-static cl::list<std::string>
-    chipFiles("chip-file", cl::desc("Add the chip models defined in FILE"),
-              cl::value_desc("file"));
-static cl::opt<bool> listOnnxOps("list-onnx-ops",
-                                 cl::desc("List the ONNX op types Tessel "
-                                          "imports, and exit"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
-                                       cl::value_desc("file"), cl::init("-"));
+                                       cl::value_desc("file"));
+static cl::opt<std::string> target("target",
+                                   cl::desc("Target: cpu (default) or npu"),
+                                   cl::init("cpu"));
+static cl::opt<std::string> emit(
+    "emit",
+    cl::desc("Stop at a level and print it: imported, graph, linalg, "
+             "bufferized, llvm (LLVM IR), asm, obj; default: the binary"),
+    cl::init(""));
+static cl::opt<std::string> triple("triple",
+                                   cl::desc("Target triple (default: host); "
+                                            "e.g. aarch64-linux-gnu"));
 static cl::opt<std::string>
-    emit("emit", cl::desc("Stop at this level: graph (optimized graph IR) or "
-                          "imported (graph IR as imported)"),
-         cl::init("graph"));
+    cpu("cpu", cl::desc("Target CPU (default: the host's for host triples; "
+                        "'generic' for a baseline build)"));
+static cl::opt<std::string> dumpDir("dump-dir",
+                                    cl::desc("Keep every stage's IR here"));
 // `--stats` is LLVM's own option name (pass statistics); main() maps the
 // user's `--stats` to this one.
 static cl::opt<bool> stats("tessel-stats",
@@ -52,6 +64,27 @@ static cl::opt<unsigned> elideResources(
     "elide-weights-larger-than",
     cl::desc("Print weight blobs larger than this many bytes as elided"),
     cl::init(0));
+static cl::opt<bool> listChips("list-chips",
+                               cl::desc("List the NPU chip models, and exit"));
+static cl::list<std::string>
+    chipFiles("chip-file", cl::desc("Add the chip models defined in FILE"),
+              cl::value_desc("file"));
+static cl::opt<bool> listOnnxOps("list-onnx-ops",
+                                 cl::desc("List the ONNX op types Tessel "
+                                          "imports, and exit"));
+
+static int writeText(StringRef text, StringRef path) {
+  std::string error;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(path.empty() ? "-" : path, &error);
+  if (!output) {
+    llvm::errs() << "tessel-compile: " << error << "\n";
+    return 1;
+  }
+  output->os() << text;
+  output->keep();
+  return 0;
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -81,6 +114,19 @@ int main(int argc, char **argv) {
     llvm::errs() << "tessel-compile: no input model (see --help)\n";
     return 1;
   }
+  static const char *levels[] = {"",        "imported", "graph", "linalg",
+                                 "bufferized", "llvm",  "asm",   "obj"};
+  if (!llvm::is_contained(levels, StringRef(emit))) {
+    llvm::errs() << "tessel-compile: unknown --emit level '" << emit
+                 << "' (expected imported, graph, linalg, bufferized, llvm, "
+                    "asm or obj)\n";
+    return 1;
+  }
+  if (target != "cpu" && target != "npu") {
+    llvm::errs() << "tessel-compile: unknown --target '" << target
+                 << "' (expected cpu or npu)\n";
+    return 1;
+  }
 
   DialectRegistry registry;
   tessel::registerAllDialects(registry);
@@ -100,37 +146,73 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
   tessel::ModelStats before = tessel::collectStats(*module);
+  OpPrintingFlags flags;
+  if (elideResources)
+    flags.elideLargeResourceString(elideResources);
+  auto printModule = [&]() {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    module->print(os, flags);
+    return writeText(s, outputFile);
+  };
+  if (emit == "imported")
+    return printModule();
 
-  if (emit != "imported") {
-    if (emit != "graph") {
-      llvm::errs() << "tessel-compile: unknown --emit level '" << emit
-                   << "' (expected imported or graph)\n";
-      return 1;
-    }
+  {
     PassManager pm(&context);
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     if (failed(pm.run(*module)))
       return 1;
   }
-
   if (stats) {
-    tessel::printStatsTable(llvm::outs(), "Tessel model statistics: " + inputFile,
-                            before, tessel::collectStats(*module));
-    if (outputFile == "-")
+    tessel::printStatsTable(llvm::outs(),
+                            "Tessel model statistics: " + inputFile, before,
+                            tessel::collectStats(*module));
+    if (emit.empty() && outputFile.empty())
       return 0;
   }
+  if (emit == "graph")
+    return printModule();
 
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputFile, &error);
-  if (!output) {
-    llvm::errs() << "tessel-compile: " << error << "\n";
+  if (target == "npu") {
+    llvm::errs() << "tessel-compile: error: compiling for the NPU is not "
+                    "available yet; use --target=cpu\n";
     return 1;
   }
-  OpPrintingFlags flags;
-  if (elideResources)
-    flags.elideLargeResourceString(elideResources);
-  module->print(output->os(), flags);
-  output->keep();
+  tessel::CPUCompileOptions cpuOptions;
+  cpuOptions.codegen.triple = triple;
+  cpuOptions.codegen.cpu = cpu;
+  cpuOptions.dumpDir = dumpDir;
+  FailureOr<tessel::CPUArtifacts> artifacts =
+      tessel::compileForCPU(*module, cpuOptions, emit);
+  if (failed(artifacts))
+    return 1;
+  if (emit == "linalg")
+    return writeText(artifacts->linalgIR, outputFile);
+  if (emit == "bufferized")
+    return writeText(artifacts->bufferizedIR, outputFile);
+  if (emit == "llvm")
+    return writeText(artifacts->llvmIR, outputFile);
+  if (emit == "asm")
+    return writeText(artifacts->assembly, outputFile);
+  if (emit == "obj") {
+    if (outputFile.empty() || outputFile == "-") {
+      llvm::errs() << "tessel-compile: --emit=obj needs -o FILE\n";
+      return 1;
+    }
+    return writeText(artifacts->object, outputFile);
+  }
+  std::string out = outputFile;
+  if (out.empty()) {
+    llvm::SmallString<256> p(inputFile);
+    llvm::sys::path::replace_extension(p, "tsl");
+    out = llvm::sys::path::filename(p).str();
+  }
+  if (tessel::Status s = tessel::rt::writeBinaryFile(artifacts->binary, out);
+      !s) {
+    llvm::errs() << "tessel-compile: error: " << s.message() << "\n";
+    return 1;
+  }
   return 0;
 }

@@ -44,4 +44,14 @@ def CPUHostEntry : Pass<"tessel-cpu-host-entry", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect"];
 }
 
+def CPULowerCopies : Pass<"tessel-cpu-lower-copies", "mlir::ModuleOp"> {
+  let summary = "Turn memref.copy into linalg.copy loops";
+  let description = [{
+    The LLVM lowering of a non-contiguous `memref.copy` calls MLIR's C
+    runner library, which deployed code does not have; `linalg.copy`
+    becomes plain loops.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // TESSEL_TRANSFORMS_PASSES
