@@ -11,7 +11,10 @@
 // expected-pass file from this run.
 //
 //===----------------------------------------------------------------------===//
+#include "tessel/Compiler/CPUCompiler.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
+#include "tessel/InitAll.h"
+#include "tessel/Runtime/Runtime.h"
 #include "tessel/Dialect/Graph/Utils/Interpreter.h"
 #include "tessel/Target/ONNX/Import.h"
 #include "tessel/Target/ONNX/TensorIO.h"
@@ -21,6 +24,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -39,6 +44,7 @@
 
 using namespace mlir;
 using namespace tessel;
+namespace rt = tessel::rt;
 namespace cl = llvm::cl;
 
 static cl::list<std::string>
@@ -53,6 +59,12 @@ static cl::opt<std::string> filter("filter",
 static cl::opt<unsigned> timeoutSeconds("timeout", cl::init(60),
                                         cl::desc("Per-test time limit"));
 static cl::opt<bool> verbose("v", cl::desc("Print every test's outcome"));
+static cl::opt<std::string>
+    backend("backend",
+            cl::desc("What runs the models: reference (the interpreter) or "
+                     "cpu (compiled by the CPU back end and run by the "
+                     "runtime)"),
+            cl::init("reference"));
 static cl::opt<std::string>
     coverageFile("coverage", cl::desc("Write per-op coverage (markdown)"));
 
@@ -149,9 +161,83 @@ OwningOpRef<ModuleOp> importTest(const std::string &dir, MLIRContext &ctx,
   return onnx_import::importFile(dir + "/model.onnx", &ctx, options);
 }
 
+/// Compiles the module for the host CPU, loads the binary with the runtime
+/// and runs it.
+FailureOr<std::vector<ref::Tensor>> runOnCPU(ModuleOp module,
+                                             func::FuncOp func,
+                                             ArrayRef<ref::Tensor> inputs,
+                                             std::string &error) {
+  SmallVector<Type> argTypes(func.getArgumentTypes());
+  SmallVector<Type> resultTypes(func.getResultTypes());
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
+    if (diagnostics.empty())
+      diagnostics = d.str();
+    return success();
+  });
+  {
+    PassManager pm(module.getContext());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    if (failed(pm.run(module))) {
+      error = "graph optimization failed: " + diagnostics;
+      return failure();
+    }
+  }
+  tessel::CPUCompileOptions options;
+  FailureOr<tessel::CPUArtifacts> artifacts =
+      tessel::compileForCPU(module, options);
+  if (failed(artifacts)) {
+    error = "CPU compilation failed: " + diagnostics;
+    return failure();
+  }
+  auto bytes = rt::writeBinary(artifacts->binary);
+  if (!bytes) {
+    error = "writing the binary failed: " + bytes.message();
+    return failure();
+  }
+  auto model = rt::Model::loadMemory(bytes->data(), bytes->size(), {});
+  if (!model) {
+    error = "loading the binary failed: " + model.message();
+    return failure();
+  }
+  auto ctx = rt::Context::create(*model, {});
+  if (!ctx) {
+    error = "creating a context failed: " + ctx.message();
+    return failure();
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<char> raw = graph::toRawBytes(
+        cast<RankedTensorType>(argTypes[i]).getElementType(), inputs[i]);
+    if (tessel::Status s = (*ctx)->setInput(i, raw.data(), raw.size()); !s) {
+      error = "binding input " + std::to_string(i) + ": " + s.message();
+      return failure();
+    }
+  }
+  if (tessel::Status s = (*ctx)->run(); !s) {
+    error = "run failed: " + s.message();
+    return failure();
+  }
+  std::vector<ref::Tensor> outputs;
+  for (size_t i = 0; i < resultTypes.size(); ++i) {
+    size_t size = 0;
+    const uint8_t *data = (*ctx)->outputData(i, &size);
+    auto type = cast<RankedTensorType>(resultTypes[i]);
+    FailureOr<ref::Tensor> t = graph::fromRawBytes(
+        type.getElementType(), type.getShape(),
+        ArrayRef<char>(reinterpret_cast<const char *>(data), size), error);
+    if (failed(t))
+      return failure();
+    outputs.push_back(std::move(*t));
+  }
+  return outputs;
+}
+
 /// Runs in the child process.
 Outcome runTest(const std::string &dir) {
-  MLIRContext ctx;
+  DialectRegistry registry;
+  tessel::registerAllDialects(registry);
+  MLIRContext ctx(registry);
   std::string diagnostics;
   ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
     if (d.getSeverity() == DiagnosticSeverity::Error && diagnostics.empty())
@@ -186,7 +272,8 @@ Outcome runTest(const std::string &dir) {
         fixBf16(std::move(t->tensor), *graph::toDType(type.getElementType())));
   }
   FailureOr<std::vector<ref::Tensor>> outputs =
-      graph::interpret(func, inputs, error);
+      backend == "cpu" ? runOnCPU(*module, func, inputs, error)
+                       : graph::interpret(func, inputs, error);
   if (failed(outputs))
     return {"EVALFAIL", firstLine(error)};
   for (unsigned i = 0; i < outputs->size(); ++i) {

@@ -138,16 +138,26 @@ Value convLoops(OpBuilder &b, Location loc, Value x, Value w,
   for (int64_t i = 0; i < numLoops; ++i)
     iters.push_back(i < n + 2 ? utils::IteratorType::parallel
                               : utils::IteratorType::reduction);
+  // A shape-only operand over (ic, k...) keeps the loop ranges derivable
+  // when the weights are read through a non-trivial map (conv_transpose).
+  SmallVector<int64_t> reductionShape = {Cg};
+  llvm::append_range(reductionShape, kernel);
+  SmallVector<AffineExpr> rExprs = {d(n + 2)};
+  for (int64_t i = 0; i < n; ++i)
+    rExprs.push_back(d(n + 3 + i));
+  Value shapeOnly =
+      tensor::EmptyOp::create(b, loc, reductionShape, b.getI1Type());
   SmallVector<AffineMap> maps = {AffineMap::get(numLoops, 0, xExprs, ctx),
                                  AffineMap::get(numLoops, 0, wExprs, ctx),
+                                 AffineMap::get(numLoops, 0, rExprs, ctx),
                                  AffineMap::get(numLoops, 0, yExprs, ctx)};
   bool isFloat = isa<FloatType>(elemType);
   Type accElem = accType.getElementType();
   bool uIn = isUnsigned(elemType);
   Value init = filledTensor(b, loc, accType, scalarConstant(b, loc, accElem, 0));
   return linalg::GenericOp::create(
-             b, loc, TypeRange{accType}, ValueRange{x, w}, ValueRange{init},
-             maps, iters,
+             b, loc, TypeRange{accType}, ValueRange{x, w, shapeOnly},
+             ValueRange{init}, maps, iters,
              [&](OpBuilder &nb, Location l, ValueRange args) {
                Value a = args[0], c = args[1];
                Value r;
@@ -157,11 +167,11 @@ Value convLoops(OpBuilder &b, Location loc, Value x, Value w,
                    c = arith::ExtFOp::create(nb, l, accElem, c);
                  }
                  r = arith::AddFOp::create(
-                     nb, l, args[2], arith::MulFOp::create(nb, l, a, c));
+                     nb, l, args[3], arith::MulFOp::create(nb, l, a, c));
                } else {
                  (void)uIn;
                  r = arith::AddIOp::create(
-                     nb, l, args[2], arith::MulIOp::create(nb, l, a, c));
+                     nb, l, args[3], arith::MulIOp::create(nb, l, a, c));
                }
                linalg::YieldOp::create(nb, l, r);
              })

@@ -158,8 +158,11 @@ llvmtarget::linkSharedObject(StringRef object, StringRef tripleName,
   }
   // -z defs would reject the micro-kernel symbols, which the runtime
   // provides when the shared object is loaded.
-  SmallVector<StringRef> args = {*path,     "-shared", "-o",   soPath,
-                                 objPath,   "-lm",     "-Wl,-z,noexecstack",
+  // -Bsymbolic: calls inside the model bind to the model's own functions,
+  // never to same-named symbols of the process that loads it.
+  SmallVector<StringRef> args = {*path,   "-shared",       "-o",
+                                 soPath,  objPath,         "-lm",
+                                 "-Wl,-z,noexecstack", "-Wl,-Bsymbolic",
                                  "-nostartfiles"};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*path, args, std::nullopt, {}, 0, 0,

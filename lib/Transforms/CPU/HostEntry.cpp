@@ -96,6 +96,14 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
     // Functions that call micro-kernels take the context last.
     if (main.getNumArguments() > numIO + 1)
       args.push_back(block->getArgument(2));
+    // A private name: a global `main` in a shared object would collide with
+    // (and bind to) the host program's own main.
+    if (failed(SymbolTable::replaceAllSymbolUses(
+            main, StringAttr::get(&getContext(), "tessel_model"), module))) {
+      main.emitError("cannot rename @main");
+      return signalPassFailure();
+    }
+    main.setSymName("tessel_model");
     func::CallOp::create(ob, loc, main, args);
     func::ReturnOp::create(ob, loc);
     main.setPrivate();

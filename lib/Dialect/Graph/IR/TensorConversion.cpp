@@ -210,6 +210,26 @@ FailureOr<ref::Tensor> toTensor(ElementsAttr attr, std::string &error) {
   return t;
 }
 
+FailureOr<ref::Tensor> fromRawBytes(Type elementType, ArrayRef<int64_t> shape,
+                                    ArrayRef<char> bytes, std::string &error) {
+  std::optional<DType> dtype = toDType(elementType);
+  if (!dtype) {
+    error = "element type has no reference evaluation";
+    return failure();
+  }
+  ref::Tensor t(*dtype, ref::Shape(shape.begin(), shape.end()));
+  int width = ref::bitWidth(*dtype);
+  size_t elemBytes = width == 1 ? 1 : width / 8;
+  if (bytes.size() != static_cast<size_t>(t.numel()) * elemBytes) {
+    error = "expected " + std::to_string(t.numel() * elemBytes) +
+            " bytes, got " + std::to_string(bytes.size());
+    return failure();
+  }
+  if (t.numel() > 0)
+    decodeRaw(*dtype, bytes.data(), bytes.size(), t);
+  return t;
+}
+
 std::vector<char> toRawBytes(Type elementType, const ref::Tensor &t) {
   std::optional<DType> dtype = toDType(elementType);
   int width = ref::bitWidth(*dtype);

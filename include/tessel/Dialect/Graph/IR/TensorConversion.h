@@ -44,6 +44,13 @@ mlir::ElementsAttr elementsFromRawBytes(mlir::RankedTensorType type,
                                         llvm::ArrayRef<char> bytes,
                                         llvm::StringRef nameHint);
 
+/// A reference tensor from packed little-endian bytes of `elementType`
+/// (quantized types read their storage). Fails if the size does not match.
+llvm::FailureOr<ref::Tensor> fromRawBytes(mlir::Type elementType,
+                                          llvm::ArrayRef<int64_t> shape,
+                                          llvm::ArrayRef<char> bytes,
+                                          std::string &error);
+
 /// Raw little-endian bytes of `tensor` in the storage layout of `type`'s
 /// element type.
 std::vector<char> toRawBytes(mlir::Type elementType, const ref::Tensor &tensor);
