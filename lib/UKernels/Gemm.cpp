@@ -1,0 +1,318 @@
+//===- Gemm.cpp - Blocked, threaded GEMM driver and B packing -------------===//
+//
+// Blocking (BLIS/MLAS style, A read in place, B pre-packed in 16-column
+// panels):
+//   K is cut into blocks of at most kMaxKC; for each block, a task sweeps
+//   its rows MR at a time (A's MR x kc strip stays in L1) and, for each
+//   strip, its columns NR at a time (its kc x NC block of B stays in L2).
+//   C is the accumulator between K blocks: the first block adds bias and
+//   residual, the last applies the activation.
+// Threading: a task is (batch, row block, column block); row and column
+// blocks are whole register tiles, spread evenly. Blocks are split until
+// the task count is a multiple of the thread count or large.
+//
+//===----------------------------------------------------------------------===//
+#include "Driver.h"
+
+#include <algorithm>
+#include <cstring>
+
+using namespace tessel::uk;
+
+namespace {
+
+constexpr int64_t kMaxKC = 256;
+/// Bytes of B one task keeps hot in L2 per K block.
+constexpr int64_t kBBlockBytes = 384 * 1024;
+/// Rows of A one task gathers per K block (implicit im2col scratch).
+constexpr int64_t kMaxMC = 240;
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Fills dst (rows [m0, m1) x columns [k0, k0 + kc), leading dimension kc)
+/// with the im2col of group g.
+void gatherConvRows(const ConvSource &src, int64_t g, int64_t m0, int64_t m1,
+                    int64_t k0, int64_t kc, float *dst) {
+  const tessel_uk_conv2d_shape &s = *src.s;
+  const int64_t C = s.in_c, Cg = src.groupChannels, H = s.in_h, W = s.in_w;
+  const int64_t KW = s.kernel_w;
+  const int64_t k1 = k0 + kc;
+  const int64_t pixels = src.outH * src.outW;
+  // With one group and no w dilation, the taps of one kernel row read
+  // KW * C consecutive floats of one input row.
+  const bool rowSegments = s.groups == 1 && s.dilation_w == 1;
+  for (int64_t m = m0; m < m1; ++m, dst += kc) {
+    const int64_t n = m / pixels, pix = m % pixels;
+    const int64_t oh = pix / src.outW, ow = pix % src.outW;
+    const int64_t ih0 = oh * s.stride_h - s.pad_top;
+    const int64_t iw0 = ow * s.stride_w - s.pad_left;
+    const float *image = src.input + n * H * W * C + g * Cg;
+    int64_t k = k0;
+    while (k < k1) {
+      const int64_t tap = k / Cg, kh = tap / KW, kw = tap % KW;
+      const int64_t ih = ih0 + kh * s.dilation_h;
+      float *out = dst + (k - k0);
+      if (rowSegments) {
+        // Offsets q = kw * C + c within the kernel row.
+        const int64_t qBegin = k - kh * KW * C;
+        const int64_t qEnd = std::min(k1 - kh * KW * C, KW * C);
+        const int64_t len = qEnd - qBegin;
+        if (ih < 0 || ih >= H) {
+          std::memset(out, 0, len * sizeof(float));
+        } else {
+          const int64_t qLo = std::clamp(-iw0 * C, qBegin, qEnd);
+          const int64_t qHi = std::clamp((W - iw0) * C, qLo, qEnd);
+          std::memset(out, 0, (qLo - qBegin) * sizeof(float));
+          std::memcpy(out + (qLo - qBegin), image + (ih * W + iw0) * C + qLo,
+                      (qHi - qLo) * sizeof(float));
+          std::memset(out + (qHi - qBegin), 0, (qEnd - qHi) * sizeof(float));
+        }
+        k += len;
+        continue;
+      }
+      const int64_t c = k - tap * Cg;
+      const int64_t len = std::min(k1, (tap + 1) * Cg) - k;
+      const int64_t iw = iw0 + kw * s.dilation_w;
+      if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+        std::memset(out, 0, len * sizeof(float));
+      else
+        std::memcpy(out, image + (ih * W + iw) * C + c, len * sizeof(float));
+      k += len;
+    }
+  }
+}
+
+struct Plan {
+  int64_t kBlocks, kc;
+  int64_t mTiles, nTiles, mBlocks, nBlocks;
+  int64_t maxRows; // most rows in a row block
+};
+
+Plan makePlan(const GemmProblem &p, const KernelSet &ks, int threads) {
+  Plan pl;
+  pl.kBlocks = std::max<int64_t>(1, ceilDiv(p.K, kMaxKC));
+  pl.kc = ceilDiv(p.K, pl.kBlocks);
+  pl.mTiles = ceilDiv(p.M, ks.mr);
+  pl.nTiles = ceilDiv(p.N, ks.nr);
+  int64_t maxCols =
+      std::max<int64_t>(ks.nr, kBBlockBytes / 4 / std::max<int64_t>(pl.kc, 1));
+  pl.nBlocks = std::min(pl.nTiles, ceilDiv(p.N, maxCols / ks.nr * ks.nr));
+  pl.mBlocks =
+      p.conv ? std::min(pl.mTiles, ceilDiv(p.M, kMaxMC / ks.mr * ks.mr)) : 1;
+  if (threads > 1) {
+    for (;;) {
+      int64_t tasks = p.batch * pl.mBlocks * pl.nBlocks;
+      if (tasks >= 8 * threads || tasks % threads == 0)
+        break;
+      bool canM = pl.mBlocks < pl.mTiles, canN = pl.nBlocks < pl.nTiles;
+      if (!canM && !canN)
+        break;
+      // Split the dimension with more tiles per block.
+      if (canM && (!canN || pl.mTiles * pl.nBlocks >= pl.nTiles * pl.mBlocks))
+        ++pl.mBlocks;
+      else
+        ++pl.nBlocks;
+    }
+  }
+  pl.maxRows = ceilDiv(pl.mTiles, pl.mBlocks) * ks.mr;
+  return pl;
+}
+
+struct TaskRunner {
+  const GemmProblem &p;
+  const Exec &e;
+  const Plan &pl;
+  float **scratch; // per thread, conv only
+
+  void operator()(int64_t task, int thread) const {
+    const KernelSet &ks = *e.kernels;
+    const int64_t nb = task % pl.nBlocks;
+    const int64_t mb = (task / pl.nBlocks) % pl.mBlocks;
+    const int64_t b = task / (pl.nBlocks * pl.mBlocks);
+    const int64_t m0 = std::min(p.M, mb * pl.mTiles / pl.mBlocks * ks.mr);
+    const int64_t m1 = std::min(p.M, (mb + 1) * pl.mTiles / pl.mBlocks * ks.mr);
+    const int64_t n0 = std::min(p.N, nb * pl.nTiles / pl.nBlocks * ks.nr);
+    const int64_t n1 = std::min(p.N, (nb + 1) * pl.nTiles / pl.nBlocks * ks.nr);
+    if (m0 >= m1 || n0 >= n1)
+      return;
+    const float *bBase = p.bPacked + b * p.strideB;
+    float *cBase = p.c + b * p.strideC;
+    const float *bias = p.bias ? p.bias + b * p.strideBias : nullptr;
+    const float *res = p.residual ? p.residual + b * p.strideR : nullptr;
+
+    TileArgs t;
+    t.ldc = p.ldc;
+    t.ldr = p.ldr;
+    t.scale = p.scale;
+    t.act = p.act;
+    t.alpha = p.alpha;
+    t.beta = p.beta;
+    for (int64_t kb = 0; kb < pl.kBlocks; ++kb) {
+      const int64_t k0 = kb * pl.kc;
+      const int64_t kc = std::max<int64_t>(0, std::min(pl.kc, p.K - k0));
+      const float *a;
+      int64_t lda;
+      if (p.conv) {
+        gatherConvRows(*p.conv, b, m0, m1, k0, kc, scratch[thread]);
+        a = scratch[thread];
+        lda = kc;
+      } else {
+        a = p.a + b * p.strideA + m0 * p.lda + k0;
+        lda = p.lda;
+      }
+      t.kc = kc;
+      t.lda = lda;
+      t.first = kb == 0;
+      t.last = kb == pl.kBlocks - 1;
+      for (int64_t m = m0; m < m1; m += ks.mr) {
+        t.mr = static_cast<int>(std::min<int64_t>(ks.mr, m1 - m));
+        t.a = a + (m - m0) * lda;
+        for (int64_t n = n0; n < n1; n += ks.nr) {
+          t.nc = static_cast<int>(std::min<int64_t>(ks.nr, n1 - n));
+          t.b0 = bBase + (n / TESSEL_UK_NR) * p.K * TESSEL_UK_NR +
+                 k0 * TESSEL_UK_NR;
+          t.b1 = t.nc > TESSEL_UK_NR ? t.b0 + p.K * TESSEL_UK_NR : t.b0;
+          t.c = cBase + m * p.ldc + n;
+          t.bias = bias ? bias + n : nullptr;
+          t.residual = res ? res + m * p.ldr + n : nullptr;
+          ks.tile(t);
+        }
+      }
+    }
+  }
+};
+
+} // namespace
+
+namespace tessel::uk {
+
+bool runGemm(const Exec &e, const GemmProblem &p) {
+  if (p.batch <= 0 || p.M <= 0 || p.N <= 0)
+    return true;
+  const Plan pl = makePlan(p, *e.kernels, e.threads());
+  std::vector<float *> scratch(e.threads(), nullptr);
+  if (p.conv) {
+    for (int i = 0; i < e.threads(); ++i) {
+      scratch[i] = e.perThread[i].get(pl.maxRows * std::max<int64_t>(pl.kc, 1));
+      if (!scratch[i])
+        return false;
+    }
+  }
+  TaskRunner run{p, e, pl, scratch.data()};
+  parallelFor(e, p.batch * pl.mBlocks * pl.nBlocks, run);
+  return true;
+}
+
+void packPanel(int64_t K, int64_t N, const float *B, int64_t ldb, bool trans,
+               int64_t p, float *out) {
+  const int64_t n0 = p * TESSEL_UK_NR;
+  const int64_t cols = std::min<int64_t>(TESSEL_UK_NR, N - n0);
+  if (!trans) {
+    for (int64_t k = 0; k < K; ++k) {
+      float *o = out + k * TESSEL_UK_NR;
+      std::memcpy(o, B + k * ldb + n0, cols * sizeof(float));
+      std::memset(o + cols, 0, (TESSEL_UK_NR - cols) * sizeof(float));
+    }
+    return;
+  }
+  for (int64_t j = 0; j < TESSEL_UK_NR; ++j) {
+    if (j >= cols) {
+      for (int64_t k = 0; k < K; ++k)
+        out[k * TESSEL_UK_NR + j] = 0.0f;
+      continue;
+    }
+    const float *row = B + (n0 + j) * ldb;
+    for (int64_t k = 0; k < K; ++k)
+      out[k * TESSEL_UK_NR + j] = row[k];
+  }
+}
+
+} // namespace tessel::uk
+
+extern "C" {
+
+int64_t tessel_uk_packed_b_size_f32(int64_t K, int64_t N) {
+  if (K <= 0 || N <= 0)
+    return 0;
+  return ceilDiv(N, TESSEL_UK_NR) * TESSEL_UK_NR * K;
+}
+
+void tessel_uk_pack_b_f32(int64_t K, int64_t N, const float *B, int64_t ldb,
+                          int32_t transB, float *out) {
+  if (K <= 0 || N <= 0)
+    return;
+  for (int64_t p = 0; p < ceilDiv(N, TESSEL_UK_NR); ++p)
+    packPanel(K, N, B, ldb, transB != 0, p, out + p * K * TESSEL_UK_NR);
+}
+
+void tessel_uk_gemm_f32(tessel_uk_context *ctx, int64_t M, int64_t N, int64_t K,
+                        const float *A, int64_t lda, const float *Bpacked,
+                        const float *bias, const float *residual, int64_t ldr,
+                        float *C, int64_t ldc, int32_t act, float alpha,
+                        float beta) {
+  GemmProblem p;
+  p.M = M;
+  p.N = N;
+  p.K = std::max<int64_t>(K, 0);
+  p.a = A;
+  p.lda = lda;
+  p.bPacked = Bpacked;
+  p.bias = bias;
+  p.residual = residual;
+  p.ldr = ldr;
+  p.c = C;
+  p.ldc = ldc;
+  p.act = act;
+  p.alpha = alpha;
+  p.beta = beta;
+  runGemm(makeExec(ctx), p);
+}
+
+void tessel_uk_gemm_f32_dynamic(
+    tessel_uk_context *ctx, int64_t batch, int64_t M, int64_t N, int64_t K,
+    const float *A, int64_t lda, int64_t strideA, const float *B, int64_t ldb,
+    int64_t strideB, int32_t transB, float scale, const float *bias,
+    const float *residual, int64_t ldr, int64_t strideR, float *C, int64_t ldc,
+    int64_t strideC, int32_t act, float alpha, float beta) {
+  if (batch <= 0 || M <= 0 || N <= 0)
+    return;
+  K = std::max<int64_t>(K, 0);
+  Exec e = makeExec(ctx);
+  const int64_t packedSize =
+      tessel_uk_packed_b_size_f32(std::max<int64_t>(K, 1), N);
+  const int64_t distinctB = strideB == 0 ? 1 : batch;
+  float *packed = e.shared->get(distinctB * packedSize);
+  if (!packed)
+    return;
+  const int64_t panels = ceilDiv(N, TESSEL_UK_NR);
+  if (K > 0)
+    parallelFor(e, distinctB * panels, [&](int64_t task, int) {
+      const int64_t b = task / panels, pnl = task % panels;
+      packPanel(K, N, B + b * strideB, ldb, transB != 0, pnl,
+                packed + b * packedSize + pnl * K * TESSEL_UK_NR);
+    });
+  GemmProblem p;
+  p.batch = batch;
+  p.M = M;
+  p.N = N;
+  p.K = K;
+  p.a = A;
+  p.lda = lda;
+  p.strideA = strideA;
+  p.bPacked = packed;
+  p.strideB = strideB == 0 ? 0 : packedSize;
+  p.bias = bias;
+  p.residual = residual;
+  p.ldr = ldr;
+  p.strideR = strideR;
+  p.c = C;
+  p.ldc = ldc;
+  p.strideC = strideC;
+  p.scale = scale;
+  p.act = act;
+  p.alpha = alpha;
+  p.beta = beta;
+  runGemm(e, p);
+}
+
+} // extern "C"

@@ -1,0 +1,107 @@
+//===- ThreadPool.cpp - The micro-kernels' fork-join pool -----------------===//
+#include "ThreadPool.h"
+
+namespace tessel::uk {
+
+namespace {
+/// Spin iterations before a thread blocks (each a pause instruction, about
+/// 40 ns on current x86): some tens of microseconds.
+constexpr int kSpins = 2000;
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+} // namespace
+
+ThreadPool::ThreadPool(int threads) {
+  for (int i = 1; i < threads; ++i) {
+    // -fno-exceptions: std::thread aborts if it cannot start a thread.
+    workers.emplace_back([this, i] { workerLoop(i); });
+  }
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    stopping = true;
+    generation.fetch_add(1, std::memory_order_release);
+  }
+  wake.notify_all();
+  for (std::thread &t : workers)
+    t.join();
+}
+
+void ThreadPool::work(int thread) {
+  for (;;) {
+    int64_t t = next.fetch_add(1, std::memory_order_relaxed);
+    if (t >= tasks)
+      return;
+    fn(arg, t, thread);
+  }
+}
+
+void ThreadPool::run(int64_t n, TaskFn f, void *a) {
+  if (n <= 0)
+    return;
+  if (workers.empty() || n == 1) {
+    for (int64_t t = 0; t < n; ++t)
+      f(a, t, 0);
+    return;
+  }
+  fn = f;
+  arg = a;
+  tasks = n;
+  next.store(0, std::memory_order_relaxed);
+  pending.store(static_cast<int>(workers.size()), std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    generation.fetch_add(1, std::memory_order_release);
+  }
+  wake.notify_all();
+  work(0);
+  for (int i = 0; i < kSpins; ++i) {
+    if (pending.load(std::memory_order_acquire) == 0)
+      return;
+    cpuRelax();
+  }
+  std::unique_lock<std::mutex> lock(mutex);
+  done.wait(lock,
+            [this] { return pending.load(std::memory_order_acquire) == 0; });
+}
+
+void ThreadPool::workerLoop(int index) {
+  uint64_t seen = 0;
+  for (;;) {
+    bool fresh = false;
+    for (int i = 0; i < kSpins; ++i) {
+      if (generation.load(std::memory_order_acquire) != seen) {
+        fresh = true;
+        break;
+      }
+      cpuRelax();
+    }
+    if (!fresh) {
+      std::unique_lock<std::mutex> lock(mutex);
+      wake.wait(lock, [&] {
+        return generation.load(std::memory_order_acquire) != seen;
+      });
+    }
+    seen = generation.load(std::memory_order_acquire);
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (stopping)
+        return;
+    }
+    work(index);
+    if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mutex);
+      done.notify_one();
+    }
+  }
+}
+
+} // namespace tessel::uk
