@@ -29,55 +29,91 @@ constexpr int64_t kMaxMC = 240;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// Fills dst (rows [m0, m1) x columns [k0, k0 + kc), leading dimension kc)
+/// A run of consecutive K indices [k, k + len) that reads consecutive input
+/// floats of one input row: kernel row kh, starting at kernel column kw and
+/// channel c (with one group and no w dilation a run may span kernel
+/// columns; q = kw * C + c is then the offset within the kernel row).
+struct Segment {
+  int64_t dst; // offset in the gathered row
+  int64_t len;
+  int64_t kh, kw, c;
+};
+
+/// Splits the K block [k0, k0 + kc) of a convolution into segments, once per
+/// block (the divisions stay out of the per-row loop).
+void planSegments(const ConvSource &src, int64_t k0, int64_t kc,
+                  bool rowSegments, std::vector<Segment> &out) {
+  const tessel_uk_conv2d_shape &s = *src.s;
+  const int64_t Cg = src.groupChannels, KW = s.kernel_w;
+  out.clear();
+  for (int64_t k = k0, k1 = k0 + kc; k < k1;) {
+    const int64_t tap = k / Cg, kh = tap / KW, kw = tap % KW;
+    const int64_t c = k - tap * Cg;
+    const int64_t end = rowSegments ? (kh + 1) * KW * Cg : (tap + 1) * Cg;
+    const int64_t len = std::min(k1, end) - k;
+    out.push_back({k - k0, len, kh, kw, c});
+    k += len;
+  }
+}
+
+inline void copyFloats(float *dst, const float *src, int64_t n) {
+  if (n > 16) {
+    std::memcpy(dst, src, n * sizeof(float));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    dst[i] = src[i];
+}
+
+inline void zeroFloats(float *dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    dst[i] = 0.0f;
+}
+
+/// Fills dst (rows [m0, m1) x the K block of `segs`, leading dimension kc)
 /// with the im2col of group g.
-void gatherConvRows(const ConvSource &src, int64_t g, int64_t m0, int64_t m1,
-                    int64_t k0, int64_t kc, float *dst) {
+void gatherConvRows(const ConvSource &src, const std::vector<Segment> &segs,
+                    bool rowSegments, int64_t g, int64_t m0, int64_t m1,
+                    int64_t kc, float *dst) {
   const tessel_uk_conv2d_shape &s = *src.s;
   const int64_t C = s.in_c, Cg = src.groupChannels, H = s.in_h, W = s.in_w;
-  const int64_t KW = s.kernel_w;
-  const int64_t k1 = k0 + kc;
   const int64_t pixels = src.outH * src.outW;
-  // With one group and no w dilation, the taps of one kernel row read
-  // KW * C consecutive floats of one input row.
-  const bool rowSegments = s.groups == 1 && s.dilation_w == 1;
+  int64_t n = m0 / pixels, oh = (m0 % pixels) / src.outW,
+          ow = m0 % src.outW;
   for (int64_t m = m0; m < m1; ++m, dst += kc) {
-    const int64_t n = m / pixels, pix = m % pixels;
-    const int64_t oh = pix / src.outW, ow = pix % src.outW;
     const int64_t ih0 = oh * s.stride_h - s.pad_top;
     const int64_t iw0 = ow * s.stride_w - s.pad_left;
     const float *image = src.input + n * H * W * C + g * Cg;
-    int64_t k = k0;
-    while (k < k1) {
-      const int64_t tap = k / Cg, kh = tap / KW, kw = tap % KW;
-      const int64_t ih = ih0 + kh * s.dilation_h;
-      float *out = dst + (k - k0);
-      if (rowSegments) {
-        // Offsets q = kw * C + c within the kernel row.
-        const int64_t qBegin = k - kh * KW * C;
-        const int64_t qEnd = std::min(k1 - kh * KW * C, KW * C);
-        const int64_t len = qEnd - qBegin;
-        if (ih < 0 || ih >= H) {
-          std::memset(out, 0, len * sizeof(float));
-        } else {
-          const int64_t qLo = std::clamp(-iw0 * C, qBegin, qEnd);
-          const int64_t qHi = std::clamp((W - iw0) * C, qLo, qEnd);
-          std::memset(out, 0, (qLo - qBegin) * sizeof(float));
-          std::memcpy(out + (qLo - qBegin), image + (ih * W + iw0) * C + qLo,
-                      (qHi - qLo) * sizeof(float));
-          std::memset(out + (qHi - qBegin), 0, (qEnd - qHi) * sizeof(float));
-        }
-        k += len;
+    for (const Segment &seg : segs) {
+      float *out = dst + seg.dst;
+      const int64_t ih = ih0 + seg.kh * s.dilation_h;
+      if (ih < 0 || ih >= H) {
+        zeroFloats(out, seg.len);
         continue;
       }
-      const int64_t c = k - tap * Cg;
-      const int64_t len = std::min(k1, (tap + 1) * Cg) - k;
-      const int64_t iw = iw0 + kw * s.dilation_w;
-      if (ih < 0 || ih >= H || iw < 0 || iw >= W)
-        std::memset(out, 0, len * sizeof(float));
+      const float *row = image + ih * W * C;
+      if (rowSegments) {
+        // q = kw * C + c within the kernel row; input iw = iw0 + q / C.
+        const int64_t qBegin = seg.kw * C + seg.c, qEnd = qBegin + seg.len;
+        const int64_t qLo = std::clamp(-iw0 * C, qBegin, qEnd);
+        const int64_t qHi = std::clamp((W - iw0) * C, qLo, qEnd);
+        zeroFloats(out, qLo - qBegin);
+        copyFloats(out + (qLo - qBegin), row + iw0 * C + qLo, qHi - qLo);
+        zeroFloats(out + (qHi - qBegin), qEnd - qHi);
+        continue;
+      }
+      const int64_t iw = iw0 + seg.kw * s.dilation_w;
+      if (iw < 0 || iw >= W)
+        zeroFloats(out, seg.len);
       else
-        std::memcpy(out, image + (ih * W + iw) * C + c, len * sizeof(float));
-      k += len;
+        copyFloats(out, row + iw * C + seg.c, seg.len);
+    }
+    if (++ow == src.outW) {
+      ow = 0;
+      if (++oh == src.outH) {
+        oh = 0;
+        ++n;
+      }
     }
   }
 }
@@ -140,6 +176,11 @@ struct TaskRunner {
     const float *bias = p.bias ? p.bias + b * p.strideBias : nullptr;
     const float *res = p.residual ? p.residual + b * p.strideR : nullptr;
 
+    // With one group and no w dilation, the taps of one kernel row read
+    // KW * C consecutive floats of one input row.
+    const bool rowSegments =
+        p.conv && p.conv->s->groups == 1 && p.conv->s->dilation_w == 1;
+    std::vector<Segment> segs;
     TileArgs t;
     t.ldc = p.ldc;
     t.ldr = p.ldr;
@@ -153,7 +194,9 @@ struct TaskRunner {
       const float *a;
       int64_t lda;
       if (p.conv) {
-        gatherConvRows(*p.conv, b, m0, m1, k0, kc, scratch[thread]);
+        planSegments(*p.conv, k0, kc, rowSegments, segs);
+        gatherConvRows(*p.conv, segs, rowSegments, b, m0, m1, kc,
+                       scratch[thread]);
         a = scratch[thread];
         lda = kc;
       } else {
