@@ -21,7 +21,7 @@ using namespace tessel::uk;
 
 namespace {
 
-constexpr int64_t kMaxKC = 256;
+constexpr int64_t kMaxKC = 384;
 /// Bytes of B one task keeps hot in L2 per K block.
 constexpr int64_t kBBlockBytes = 384 * 1024;
 /// Rows of A one task gathers per K block (implicit im2col scratch).

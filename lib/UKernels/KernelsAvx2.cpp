@@ -22,6 +22,7 @@ namespace avx2 {
 #define UK_VEC_BYTES 32
 #define UK_MR 6
 #define UK_NV 2
+#define UK_PREFETCH_K 8
 #define UK_ISA TESSEL_UK_ISA_AVX2
 #include "KernelBody.inc"
 } // namespace avx2

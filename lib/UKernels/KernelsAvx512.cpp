@@ -24,6 +24,7 @@ namespace avx512 {
 #define UK_VEC_BYTES 64
 #define UK_MR 12
 #define UK_NV 2
+#define UK_PREFETCH_K 8
 #define UK_ISA TESSEL_UK_ISA_AVX512
 #include "KernelBody.inc"
 } // namespace avx512

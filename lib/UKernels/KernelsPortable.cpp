@@ -18,6 +18,7 @@ namespace portable {
 #define UK_MR 4
 #endif
 #define UK_NV 4
+#define UK_PREFETCH_K 8
 #define UK_ISA TESSEL_UK_ISA_PORTABLE
 #include "KernelBody.inc"
 } // namespace portable
