@@ -56,18 +56,37 @@ void planSegments(const ConvSource &src, int64_t k0, int64_t kc,
   }
 }
 
-inline void copyFloats(float *dst, const float *src, int64_t n) {
-  if (n > 16) {
+typedef float V4 __attribute__((vector_size(16), aligned(4), may_alias));
+
+/// Extra floats the gather may write past a row's end (scratch slack).
+constexpr int64_t kGatherSlack = 8;
+
+/// dst[0, n) = src[0, n). May write up to dst[n + 7] and, when src + n + 8
+/// stays below srcEnd, read up to src[n + 7]: the im2col segments are short
+/// (KW * C floats for a 7x7 stem on 3 channels), so a call to memcpy and an
+/// exact tail cost more than the copy.
+inline void copyFloats(float *dst, const float *src, int64_t n,
+                       const float *srcEnd) {
+  if (n > 64) {
     std::memcpy(dst, src, n * sizeof(float));
+    return;
+  }
+  if (src + n + 8 <= srcEnd) {
+    for (int64_t i = 0; i < n; i += 8) {
+      *reinterpret_cast<V4 *>(dst + i) = *reinterpret_cast<const V4 *>(src + i);
+      *reinterpret_cast<V4 *>(dst + i + 4) =
+          *reinterpret_cast<const V4 *>(src + i + 4);
+    }
     return;
   }
   for (int64_t i = 0; i < n; ++i)
     dst[i] = src[i];
 }
 
+/// dst[0, n) = 0; may write up to dst[n + 3].
 inline void zeroFloats(float *dst, int64_t n) {
-  for (int64_t i = 0; i < n; ++i)
-    dst[i] = 0.0f;
+  for (int64_t i = 0; i < n; i += 4)
+    *reinterpret_cast<V4 *>(dst + i) = V4{};
 }
 
 /// Fills dst (rows [m0, m1) x the K block of `segs`, leading dimension kc)
@@ -78,6 +97,7 @@ void gatherConvRows(const ConvSource &src, const std::vector<Segment> &segs,
   const tessel_uk_conv2d_shape &s = *src.s;
   const int64_t C = s.in_c, Cg = src.groupChannels, H = s.in_h, W = s.in_w;
   const int64_t pixels = src.outH * src.outW;
+  const float *inputEnd = src.input + s.batch * H * W * C;
   int64_t n = m0 / pixels, oh = (m0 % pixels) / src.outW,
           ow = m0 % src.outW;
   for (int64_t m = m0; m < m1; ++m, dst += kc) {
@@ -98,7 +118,8 @@ void gatherConvRows(const ConvSource &src, const std::vector<Segment> &segs,
         const int64_t qLo = std::clamp(-iw0 * C, qBegin, qEnd);
         const int64_t qHi = std::clamp((W - iw0) * C, qLo, qEnd);
         zeroFloats(out, qLo - qBegin);
-        copyFloats(out + (qLo - qBegin), row + iw0 * C + qLo, qHi - qLo);
+        copyFloats(out + (qLo - qBegin), row + iw0 * C + qLo, qHi - qLo,
+                   inputEnd);
         zeroFloats(out + (qHi - qBegin), qEnd - qHi);
         continue;
       }
@@ -106,7 +127,7 @@ void gatherConvRows(const ConvSource &src, const std::vector<Segment> &segs,
       if (iw < 0 || iw >= W)
         zeroFloats(out, seg.len);
       else
-        copyFloats(out, row + iw * C + seg.c, seg.len);
+        copyFloats(out, row + iw * C + seg.c, seg.len, inputEnd);
     }
     if (++ow == src.outW) {
       ow = 0;
@@ -236,7 +257,8 @@ bool runGemm(const Exec &e, const GemmProblem &p) {
   std::vector<float *> scratch(e.threads(), nullptr);
   if (p.conv) {
     for (int i = 0; i < e.threads(); ++i) {
-      scratch[i] = e.perThread[i].get(pl.maxRows * std::max<int64_t>(pl.kc, 1));
+      scratch[i] = e.perThread[i].get(pl.maxRows * std::max<int64_t>(pl.kc, 1) +
+                                       kGatherSlack);
       if (!scratch[i])
         return false;
     }
