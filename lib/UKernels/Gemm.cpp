@@ -98,8 +98,7 @@ void gatherConvRows(const ConvSource &src, const std::vector<Segment> &segs,
   const int64_t C = s.in_c, Cg = src.groupChannels, H = s.in_h, W = s.in_w;
   const int64_t pixels = src.outH * src.outW;
   const float *inputEnd = src.input + s.batch * H * W * C;
-  int64_t n = m0 / pixels, oh = (m0 % pixels) / src.outW,
-          ow = m0 % src.outW;
+  int64_t n = m0 / pixels, oh = (m0 % pixels) / src.outW, ow = m0 % src.outW;
   for (int64_t m = m0; m < m1; ++m, dst += kc) {
     const int64_t ih0 = oh * s.stride_h - s.pad_top;
     const int64_t iw0 = ow * s.stride_w - s.pad_left;
@@ -139,23 +138,72 @@ void gatherConvRows(const ConvSource &src, const std::vector<Segment> &segs,
   }
 }
 
+/// A block of K: [k0, k0 + kc). In direct convolution mode a block is
+/// `rows` whole kernel rows from kh (segments of KW * C floats, one input
+/// row each), or a piece of kernel row kh (rows = 1, one segment).
+struct KBlock {
+  int64_t k0, kc, kh, rows, segLen;
+};
+
 struct Plan {
-  int64_t kBlocks, kc;
+  std::vector<KBlock> kBlocks;
+  int64_t maxKc;
   int64_t mTiles, nTiles, mBlocks, nBlocks;
   int64_t maxRows; // most rows in a row block
+  /// Direct convolution: tiles of output pixels of one output row that read
+  /// no padding take A straight from the input (rows sw * C apart, one
+  /// segment per kernel row); the rest is gathered.
+  bool direct;
+  int64_t owLo, owHi; // the pixels of an output row that read no w padding
 };
 
 Plan makePlan(const GemmProblem &p, const KernelSet &ks, int threads) {
   Plan pl;
-  pl.kBlocks = std::max<int64_t>(1, ceilDiv(p.K, kMaxKC));
-  pl.kc = ceilDiv(p.K, pl.kBlocks);
+  const ConvSource *conv = p.conv;
+  pl.direct = conv && conv->s->groups == 1 && conv->s->dilation_w == 1 &&
+              conv->outW >= 4 * ks.mr;
+  if (pl.direct) {
+    const tessel_uk_conv2d_shape &s = *conv->s;
+    const int64_t rowK = s.kernel_w * s.in_c;
+    if (rowK <= kMaxKC) {
+      // Whole kernel rows, as many per block as fit, spread evenly.
+      const int64_t blocks =
+          ceilDiv(s.kernel_h, std::max<int64_t>(1, kMaxKC / rowK));
+      for (int64_t b = 0; b < blocks; ++b) {
+        int64_t kh0 = b * s.kernel_h / blocks;
+        int64_t rows = (b + 1) * s.kernel_h / blocks - kh0;
+        pl.kBlocks.push_back({kh0 * rowK, rows * rowK, kh0, rows, rowK});
+      }
+    } else {
+      const int64_t pieces = ceilDiv(rowK, kMaxKC), kc = ceilDiv(rowK, pieces);
+      for (int64_t kh = 0; kh < s.kernel_h; ++kh)
+        for (int64_t k = 0; k < rowK; k += kc) {
+          int64_t len = std::min(kc, rowK - k);
+          pl.kBlocks.push_back({kh * rowK + k, len, kh, 1, len});
+        }
+    }
+    pl.owLo = std::min(conv->outW, ceilDiv(s.pad_left, s.stride_w));
+    const int64_t span = s.in_w - 1 + s.pad_left - (s.kernel_w - 1);
+    pl.owHi = span < 0 ? 0 : std::min(conv->outW, span / s.stride_w + 1);
+    pl.owHi = std::max(pl.owHi, pl.owLo);
+  } else {
+    const int64_t blocks = std::max<int64_t>(1, ceilDiv(p.K, kMaxKC));
+    const int64_t kc = ceilDiv(p.K, blocks);
+    for (int64_t b = 0; b < blocks; ++b) {
+      int64_t len = std::max<int64_t>(0, std::min(kc, p.K - b * kc));
+      pl.kBlocks.push_back({b * kc, len, -1, 0, len});
+    }
+    pl.owLo = pl.owHi = 0;
+  }
+  pl.maxKc = 1;
+  for (const KBlock &kb : pl.kBlocks)
+    pl.maxKc = std::max(pl.maxKc, kb.kc);
   pl.mTiles = ceilDiv(p.M, ks.mr);
   pl.nTiles = ceilDiv(p.N, ks.nr);
-  int64_t maxCols =
-      std::max<int64_t>(ks.nr, kBBlockBytes / 4 / std::max<int64_t>(pl.kc, 1));
+  int64_t maxCols = std::max<int64_t>(ks.nr, kBBlockBytes / 4 / pl.maxKc);
   pl.nBlocks = std::min(pl.nTiles, ceilDiv(p.N, maxCols / ks.nr * ks.nr));
   pl.mBlocks =
-      p.conv ? std::min(pl.mTiles, ceilDiv(p.M, kMaxMC / ks.mr * ks.mr)) : 1;
+      conv ? std::min(pl.mTiles, ceilDiv(p.M, kMaxMC / ks.mr * ks.mr)) : 1;
   if (threads > 1) {
     for (;;) {
       int64_t tasks = p.batch * pl.mBlocks * pl.nBlocks;
@@ -180,6 +228,31 @@ struct TaskRunner {
   const Exec &e;
   const Plan &pl;
   float **scratch; // per thread, conv only
+
+  /// The tiles of rows [m0, m1) x columns [n0, n1) for the K block in t
+  /// (t.kc, t.first, t.last set); `a` is row m0 of A, k0 its first column.
+  void runRows(TileArgs &t, int64_t m0, int64_t m1, int64_t n0, int64_t n1,
+               const float *a, int64_t lda, int64_t k0, const float *bBase,
+               float *cBase, const float *bias, const float *res,
+               int64_t segStride = 0) const {
+    const KernelSet &ks = *e.kernels;
+    t.lda = lda;
+    t.segStride = segStride;
+    for (int64_t m = m0; m < m1; m += ks.mr) {
+      t.mr = static_cast<int>(std::min<int64_t>(ks.mr, m1 - m));
+      t.a = a + (m - m0) * lda;
+      for (int64_t n = n0; n < n1; n += ks.nr) {
+        t.nc = static_cast<int>(std::min<int64_t>(ks.nr, n1 - n));
+        t.b0 =
+            bBase + (n / TESSEL_UK_NR) * p.K * TESSEL_UK_NR + k0 * TESSEL_UK_NR;
+        t.b1 = t.nc > TESSEL_UK_NR ? t.b0 + p.K * TESSEL_UK_NR : t.b0;
+        t.c = cBase + m * p.ldc + n;
+        t.bias = bias ? bias + n : nullptr;
+        t.residual = res ? res + m * p.ldr + n : nullptr;
+        ks.tile(t);
+      }
+    }
+  }
 
   void operator()(int64_t task, int thread) const {
     const KernelSet &ks = *e.kernels;
@@ -209,38 +282,80 @@ struct TaskRunner {
     t.act = p.act;
     t.alpha = p.alpha;
     t.beta = p.beta;
-    for (int64_t kb = 0; kb < pl.kBlocks; ++kb) {
-      const int64_t k0 = kb * pl.kc;
-      const int64_t kc = std::max<int64_t>(0, std::min(pl.kc, p.K - k0));
-      const float *a;
-      int64_t lda;
-      if (p.conv) {
-        planSegments(*p.conv, k0, kc, rowSegments, segs);
-        gatherConvRows(*p.conv, segs, rowSegments, b, m0, m1, kc,
-                       scratch[thread]);
-        a = scratch[thread];
-        lda = kc;
-      } else {
-        a = p.a + b * p.strideA + m0 * p.lda + k0;
-        lda = p.lda;
-      }
-      t.kc = kc;
-      t.lda = lda;
+    const size_t numBlocks = pl.kBlocks.size();
+    for (size_t kb = 0; kb < numBlocks; ++kb) {
+      const KBlock &blk = pl.kBlocks[kb];
+      t.kc = blk.kc;
+      t.segLen = blk.kc;
       t.first = kb == 0;
-      t.last = kb == pl.kBlocks - 1;
-      for (int64_t m = m0; m < m1; m += ks.mr) {
-        t.mr = static_cast<int>(std::min<int64_t>(ks.mr, m1 - m));
-        t.a = a + (m - m0) * lda;
-        for (int64_t n = n0; n < n1; n += ks.nr) {
-          t.nc = static_cast<int>(std::min<int64_t>(ks.nr, n1 - n));
-          t.b0 = bBase + (n / TESSEL_UK_NR) * p.K * TESSEL_UK_NR +
-                 k0 * TESSEL_UK_NR;
-          t.b1 = t.nc > TESSEL_UK_NR ? t.b0 + p.K * TESSEL_UK_NR : t.b0;
-          t.c = cBase + m * p.ldc + n;
-          t.bias = bias ? bias + n : nullptr;
-          t.residual = res ? res + m * p.ldr + n : nullptr;
-          ks.tile(t);
+      t.last = kb == numBlocks - 1;
+      if (!p.conv) {
+        runRows(t, m0, m1, n0, n1, p.a + b * p.strideA + m0 * p.lda + blk.k0,
+                p.lda, blk.k0, bBase, cBase, bias, res);
+      } else if (!pl.direct) {
+        planSegments(*p.conv, blk.k0, blk.kc, rowSegments, segs);
+        gatherConvRows(*p.conv, segs, rowSegments, b, m0, m1, blk.kc,
+                       scratch[thread]);
+        runRows(t, m0, m1, n0, n1, scratch[thread], blk.kc, blk.k0, bBase,
+                cBase, bias, res);
+      } else {
+        directBlock(t, blk, thread, m0, m1, n0, n1, segs, bBase, cBase, bias,
+                    res);
+      }
+    }
+  }
+
+  /// One K block (kernel rows [blk.kh, blk.kh + blk.rows)) of a direct
+  /// convolution task.
+  void directBlock(TileArgs &t, const KBlock &blk, int thread, int64_t m0,
+                   int64_t m1, int64_t n0, int64_t n1,
+                   std::vector<Segment> &segs, const float *bBase, float *cBase,
+                   const float *bias, const float *res) const {
+    const ConvSource &src = *p.conv;
+    const tessel_uk_conv2d_shape &s = *src.s;
+    const int64_t C = s.in_c, H = s.in_h, W = s.in_w;
+    const int64_t pixels = src.outH * src.outW;
+    const int64_t q0 = blk.k0 - blk.kh * s.kernel_w * C;
+    bool planned = false;
+    int64_t m = m0;
+    int64_t n = m / pixels, oh = (m % pixels) / src.outW, ow = m % src.outW;
+    while (m < m1) {
+      const int64_t rowEnd = std::min(m1, m + src.outW - ow);
+      const int64_t owEnd = ow + (rowEnd - m);
+      const int64_t ih = oh * s.stride_h - s.pad_top + blk.kh * s.dilation_h;
+      const bool rowsInside = ih >= 0 && ih + (blk.rows - 1) * s.dilation_h < H;
+      // [lo, hi) of this output row read no padding at all.
+      const int64_t lo = rowsInside ? std::clamp(pl.owLo, ow, owEnd) : owEnd;
+      const int64_t hi = rowsInside ? std::clamp(pl.owHi, lo, owEnd) : owEnd;
+      const int64_t bounds[4] = {ow, lo, hi, owEnd};
+      for (int piece = 0; piece < 3; ++piece) {
+        const int64_t b0 = bounds[piece], b1 = bounds[piece + 1];
+        if (b0 >= b1)
+          continue;
+        const int64_t pm0 = m + (b0 - ow), pm1 = m + (b1 - ow);
+        t.segLen = blk.segLen;
+        if (piece == 1) {
+          const float *a =
+              src.input +
+              ((n * H + ih) * W + b0 * s.stride_w - s.pad_left) * C + q0;
+          runRows(t, pm0, pm1, n0, n1, a, s.stride_w * C, blk.k0, bBase, cBase,
+                  bias, res, s.dilation_h * W * C);
+          continue;
         }
+        if (!planned) {
+          planSegments(src, blk.k0, blk.kc, true, segs);
+          planned = true;
+        }
+        gatherConvRows(src, segs, true, 0, pm0, pm1, blk.kc, scratch[thread]);
+        t.segLen = blk.kc;
+        runRows(t, pm0, pm1, n0, n1, scratch[thread], blk.kc, blk.k0, bBase,
+                cBase, bias, res);
+      }
+      m = rowEnd;
+      ow = 0;
+      if (++oh == src.outH) {
+        oh = 0;
+        ++n;
       }
     }
   }
@@ -257,8 +372,7 @@ bool runGemm(const Exec &e, const GemmProblem &p) {
   std::vector<float *> scratch(e.threads(), nullptr);
   if (p.conv) {
     for (int i = 0; i < e.threads(); ++i) {
-      scratch[i] = e.perThread[i].get(pl.maxRows * std::max<int64_t>(pl.kc, 1) +
-                                       kGatherSlack);
+      scratch[i] = e.perThread[i].get(pl.maxRows * pl.maxKc + kGatherSlack);
       if (!scratch[i])
         return false;
     }

@@ -20,8 +20,12 @@ namespace tessel::uk {
 /// tile is wider than one panel).
 struct TileArgs {
   int64_t kc;
+  /// A[i][k] = a[(k / segLen) * segStride + i * lda + k % segLen]; kc is a
+  /// multiple of segLen (> 0). A plain matrix has segLen = kc.
   const float *a;
   int64_t lda;
+  int64_t segLen;
+  int64_t segStride;
   const float *b0;
   const float *b1;
   float *c;

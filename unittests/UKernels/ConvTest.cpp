@@ -138,6 +138,26 @@ TEST(UKernelConv, PaddingStrideDilation) {
   }
 }
 
+TEST(UKernelConv, WideRowsReadTheInputInPlace) {
+  // Output rows of >= 4 register tiles take A straight from the input
+  // (rows stride_w * C apart) and gather only the padded edges.
+  const tessel_uk_conv2d_shape shapes[] = {
+      makeShape(1, 4, 52, 3, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+      // Stem-like: 7x7 stride 2, pads 3 and 2, two images.
+      makeShape(2, 5, 101, 3, 33, 7, 7, 2, 2, 1, 1, 3, 3, 2, 2, 1),
+      // A kernel row of 3 x 150 floats: two K blocks per kernel row; kernel
+      // rows entirely in padding at the top and bottom.
+      makeShape(1, 2, 49, 150, 20, 3, 3, 1, 1, 1, 1, 2, 1, 2, 1, 1),
+      // h dilation and stride, asymmetric w pads.
+      makeShape(1, 7, 60, 4, 18, 3, 2, 2, 1, 2, 1, 1, 0, 2, 1, 1),
+  };
+  uint32_t seed = 300;
+  for (const auto &s : shapes) {
+    checkConv(s, Kind::Gemm, true, true, TESSEL_UK_ACT_RELU, seed += 10);
+    checkConv(s, Kind::Gemm, false, false, TESSEL_UK_ACT_NONE, seed += 10);
+  }
+}
+
 TEST(UKernelConv, GroupsArePerGroupGemms) {
   checkConv(makeShape(1, 6, 5, 4, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2),
             Kind::Gemm, true, true, TESSEL_UK_ACT_NONE, 1);
