@@ -22,8 +22,8 @@
 #include <cstring>
 #include <functional>
 #include <random>
-#include <time.h>
 #include <string>
+#include <time.h>
 #include <vector>
 
 namespace {
@@ -60,8 +60,8 @@ void timeIt(const char *what, double flops, tessel_uk_context *ctx,
     double c0 = threadCpuMs();
     auto t0 = Clock::now();
     fn();
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0)
-                     .count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     cpu.push_back(threadCpuMs() - c0);
   }
   std::sort(ms.begin(), ms.end());
@@ -112,9 +112,9 @@ int main(int argc, char **argv) {
     auto t0 = std::chrono::steady_clock::now();
     volatile double sink = peakAvx512(iters);
     (void)sink;
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                             t0)
-                   .count();
+    double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     std::printf("op=peak gflops=%.1f\n", 24.0 * 16 * 2 * iters / s * 1e-9);
 #endif
     return 0;
@@ -168,13 +168,12 @@ int main(int argc, char **argv) {
     s.groups = dw ? s.in_c : a[i++];
     long OH = tessel_uk_conv2d_out_h(&s), OW = tessel_uk_conv2d_out_w(&s);
     auto in = randomVector(s.in_h * s.in_w * s.in_c, 1);
-    auto w = randomVector(s.out_c * (s.in_c / s.groups) * s.kernel_h *
-                              s.kernel_w,
-                          2);
+    auto w = randomVector(
+        s.out_c * (s.in_c / s.groups) * s.kernel_h * s.kernel_w, 2);
     auto bias = randomVector(s.out_c, 3);
     std::vector<float> out(OH * OW * s.out_c);
-    double flops = 2.0 * OH * OW * s.out_c * (s.in_c / s.groups) * s.kernel_h *
-                   s.kernel_w;
+    double flops =
+        2.0 * OH * OW * s.out_c * (s.in_c / s.groups) * s.kernel_h * s.kernel_w;
     if (dw) {
       std::vector<float> f(w.size());
       tessel_uk_pack_depthwise_filter_f32(s.in_c, s.kernel_h, s.kernel_w,

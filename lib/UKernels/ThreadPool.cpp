@@ -18,10 +18,24 @@ inline void cpuRelax() {
 } // namespace
 
 ThreadPool::ThreadPool(int threads) {
+  // pthreads rather than std::thread: a failed start is an error code here,
+  // not an exception in a library built without them.
+  workers.reserve(threads > 1 ? threads - 1 : 0);
   for (int i = 1; i < threads; ++i) {
-    // -fno-exceptions: std::thread aborts if it cannot start a thread.
-    workers.emplace_back([this, i] { workerLoop(i); });
+    workers.push_back({this, i, pthread_t()});
+    if (pthread_create(&workers.back().thread, nullptr, workerMain,
+                       &workers.back()) != 0) {
+      workers.pop_back();
+      started = false;
+      break;
+    }
   }
+}
+
+void *ThreadPool::workerMain(void *arg) {
+  Worker *w = static_cast<Worker *>(arg);
+  w->pool->workerLoop(w->index);
+  return nullptr;
 }
 
 ThreadPool::~ThreadPool() {
@@ -31,8 +45,8 @@ ThreadPool::~ThreadPool() {
     generation.fetch_add(1, std::memory_order_release);
   }
   wake.notify_all();
-  for (std::thread &t : workers)
-    t.join();
+  for (Worker &w : workers)
+    pthread_join(w.thread, nullptr);
 }
 
 void ThreadPool::work(int thread) {

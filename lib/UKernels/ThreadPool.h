@@ -14,7 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <thread>
+#include <pthread.h>
 #include <vector>
 
 namespace tessel::uk {
@@ -29,7 +29,7 @@ public:
   ThreadPool(const ThreadPool &) = delete;
   ThreadPool &operator=(const ThreadPool &) = delete;
 
-  /// Whether every worker started.
+  /// Whether every worker started (the pool is unusable otherwise).
   bool ok() const { return started; }
   /// Threads that run tasks, the caller included.
   int size() const { return static_cast<int>(workers.size()) + 1; }
@@ -39,10 +39,16 @@ public:
   void run(int64_t tasks, TaskFn fn, void *arg);
 
 private:
+  static void *workerMain(void *arg);
   void workerLoop(int index);
   void work(int thread);
 
-  std::vector<std::thread> workers;
+  struct Worker {
+    ThreadPool *pool;
+    int index;
+    pthread_t thread;
+  };
+  std::vector<Worker> workers;
   bool started = true;
   std::mutex mutex;
   std::condition_variable wake, done;
