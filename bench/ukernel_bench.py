@@ -12,7 +12,8 @@ in play; the reorders around a lone NCHWc conv are counted as onnxruntime's
 time). The same shape runs through build/bin/tessel-ukernel-bench (NHWC, the
 weights packed beforehand, as the compiler does). Both sides report the
 fastest of at least 10 runs and 0.5 s: on a machine shared with other work
-that is the steadiest number. With one thread both sides are timed by the
+that is the steadiest number, and each side is measured --repeat times,
+alternating, keeping the fastest. With one thread both sides are timed by the
 CPU time of the calling thread (onnxruntime runs a 1-thread session on the
 caller), which time slices lost to other processes do not inflate; with 2
 threads, by the wall clock. `ratio` is Tessel's time over onnxruntime's
@@ -179,6 +180,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--only", nargs="*", default=[],
                     help="run the shapes whose name contains one of these")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="measure each side this many times, alternating, "
+                    "and keep the fastest (default 3)")
     ap.add_argument("--markdown", help="also write the table to this file")
     args = ap.parse_args(argv)
     binary = os.path.join(args.build, "bin", "tessel-ukernel-bench")
@@ -200,8 +204,11 @@ def main(argv=None) -> int:
         if args.only and not any(o in s.name for o in args.only):
             continue
         for t in args.threads:
-            tm, isa = time_tessel(binary, s, t)
-            om = time_ort(s, t)
+            tm = om = float("inf")
+            for _ in range(args.repeat):
+                m, isa = time_tessel(binary, s, t)
+                tm = min(tm, m)
+                om = min(om, time_ort(s, t))
             r = tm / om
             ratios[t].append(r)
             line = (f"| {s.name} | {t} | {tm:.3f} | {s.flops / tm * 1e-6:.1f} "
