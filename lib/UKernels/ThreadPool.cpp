@@ -41,7 +41,7 @@ void *ThreadPool::workerMain(void *arg) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex);
-    stopping = true;
+    stopping.store(true);
     generation.fetch_add(1, std::memory_order_release);
   }
   wake.notify_all();
@@ -55,6 +55,10 @@ void ThreadPool::work(int thread) {
     if (t >= tasks)
       return;
     fn(arg, t, thread);
+    if (finished.fetch_add(1, std::memory_order_acq_rel) + 1 == tasks) {
+      std::lock_guard<std::mutex> lock(mutex);
+      done.notify_one();
+    }
   }
 }
 
@@ -66,11 +70,17 @@ void ThreadPool::run(int64_t n, TaskFn f, void *a) {
       f(a, t, 0);
     return;
   }
+  // Workers may still be leaving the previous job (claiming past its end):
+  // shut the door and wait for them before rewriting it.
+  closed.store(true);
+  while (active.load() != 0)
+    cpuRelax();
   fn = f;
   arg = a;
   tasks = n;
   next.store(0, std::memory_order_relaxed);
-  pending.store(static_cast<int>(workers.size()), std::memory_order_relaxed);
+  finished.store(0, std::memory_order_relaxed);
+  closed.store(false);
   {
     std::lock_guard<std::mutex> lock(mutex);
     generation.fetch_add(1, std::memory_order_release);
@@ -78,13 +88,14 @@ void ThreadPool::run(int64_t n, TaskFn f, void *a) {
   wake.notify_all();
   work(0);
   for (int i = 0; i < kSpins; ++i) {
-    if (pending.load(std::memory_order_acquire) == 0)
+    if (finished.load(std::memory_order_acquire) == n)
       return;
     cpuRelax();
   }
   std::unique_lock<std::mutex> lock(mutex);
-  done.wait(lock,
-            [this] { return pending.load(std::memory_order_acquire) == 0; });
+  done.wait(lock, [&] {
+    return finished.load(std::memory_order_acquire) == n;
+  });
 }
 
 void ThreadPool::workerLoop(int index) {
@@ -105,16 +116,14 @@ void ThreadPool::workerLoop(int index) {
       });
     }
     seen = generation.load(std::memory_order_acquire);
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (stopping)
-        return;
-    }
-    work(index);
-    if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mutex);
-      done.notify_one();
-    }
+    if (stopping.load())
+      return;
+    // Enter only an open job, and only the one `seen` names (sequentially
+    // consistent with the caller's closed/active handshake).
+    active.fetch_add(1);
+    if (!closed.load() && generation.load() == seen)
+      work(index);
+    active.fetch_sub(1);
   }
 }
 

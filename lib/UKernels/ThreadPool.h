@@ -3,8 +3,10 @@
 // A fixed set of workers that run one parallel loop at a time. The caller
 // takes part as thread 0; tasks are handed out by an atomic counter, so the
 // order in which tasks run (and the thread that runs each) is not fixed.
-// Workers spin briefly before they sleep, so that back-to-back kernel calls
-// do not pay a futex wake-up each.
+// A call returns when its tasks are done, not when every worker has checked
+// in: a worker that another process keeps off its core delays nobody (the
+// caller takes its tasks). Workers spin briefly before they sleep, so that
+// back-to-back kernel calls do not pay a futex wake-up each.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSEL_LIB_UKERNELS_THREADPOOL_H
@@ -54,8 +56,12 @@ private:
   std::condition_variable wake, done;
   std::atomic<uint64_t> generation{0};
   std::atomic<int64_t> next{0};
-  std::atomic<int> pending{0};
-  bool stopping = false;
+  std::atomic<int64_t> finished{0};
+  /// Workers inside a job. While `closed` is set none may enter, so the
+  /// caller can rewrite the job once `active` is 0.
+  std::atomic<int> active{0};
+  std::atomic<bool> closed{false};
+  std::atomic<bool> stopping{false};
   TaskFn fn = nullptr;
   void *arg = nullptr;
   int64_t tasks = 0;
