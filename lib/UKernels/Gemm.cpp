@@ -24,6 +24,8 @@ namespace {
 constexpr int64_t kMaxKC = 384;
 /// Bytes of B one task keeps hot in L2 per K block.
 constexpr int64_t kBBlockBytes = 384 * 1024;
+/// Bytes of C one task keeps in L2 between K blocks.
+constexpr int64_t kCBlockBytes = 256 * 1024;
 /// Rows of A one task gathers per K block (implicit im2col scratch).
 constexpr int64_t kMaxMC = 240;
 
@@ -202,8 +204,16 @@ Plan makePlan(const GemmProblem &p, const KernelSet &ks, int threads) {
   pl.nTiles = ceilDiv(p.N, ks.nr);
   int64_t maxCols = std::max<int64_t>(ks.nr, kBBlockBytes / 4 / pl.maxKc);
   pl.nBlocks = std::min(pl.nTiles, ceilDiv(p.N, maxCols / ks.nr * ks.nr));
-  pl.mBlocks =
-      conv ? std::min(pl.mTiles, ceilDiv(p.M, kMaxMC / ks.mr * ks.mr)) : 1;
+  // Rows per block: the gather scratch bounds them for convolutions; with
+  // several K blocks, C is the accumulator and its block of rows x columns
+  // should stay in L2 between K blocks.
+  int64_t maxRows = conv ? kMaxMC : p.M;
+  if (pl.kBlocks.size() > 1) {
+    const int64_t cols = ceilDiv(p.N, pl.nBlocks);
+    maxRows = std::min(maxRows, kCBlockBytes / 4 / cols);
+  }
+  maxRows = std::max<int64_t>(ks.mr, maxRows / ks.mr * ks.mr);
+  pl.mBlocks = std::min(pl.mTiles, ceilDiv(p.M, maxRows));
   if (threads > 1) {
     for (;;) {
       int64_t tasks = p.batch * pl.mBlocks * pl.nBlocks;
