@@ -93,9 +93,8 @@ void ThreadPool::run(int64_t n, TaskFn f, void *a) {
     cpuRelax();
   }
   std::unique_lock<std::mutex> lock(mutex);
-  done.wait(lock, [&] {
-    return finished.load(std::memory_order_acquire) == n;
-  });
+  done.wait(lock,
+            [&] { return finished.load(std::memory_order_acquire) == n; });
 }
 
 void ThreadPool::workerLoop(int index) {
