@@ -404,7 +404,34 @@ void packPanel(int64_t K, int64_t N, const float *B, int64_t ldb, bool trans,
     }
     return;
   }
-  for (int64_t j = 0; j < TESSEL_UK_NR; ++j) {
+  // Transposed: 4 x 4 blocks through registers while whole groups of four
+  // rows exist, then the scalar loop below for the rest.
+  const int64_t fullRows = cols / 4 * 4, fullK = K / 4 * 4;
+  for (int64_t j = 0; j < fullRows; j += 4) {
+    const float *r = B + (n0 + j) * ldb;
+    for (int64_t k = 0; k < fullK; k += 4) {
+      V4 r0 = *reinterpret_cast<const V4 *>(r + k);
+      V4 r1 = *reinterpret_cast<const V4 *>(r + ldb + k);
+      V4 r2 = *reinterpret_cast<const V4 *>(r + 2 * ldb + k);
+      V4 r3 = *reinterpret_cast<const V4 *>(r + 3 * ldb + k);
+      V4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
+      V4 t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+      V4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+      V4 t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+      float *o = out + k * TESSEL_UK_NR + j;
+      *reinterpret_cast<V4 *>(o) = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+      *reinterpret_cast<V4 *>(o + TESSEL_UK_NR) =
+          __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+      *reinterpret_cast<V4 *>(o + 2 * TESSEL_UK_NR) =
+          __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+      *reinterpret_cast<V4 *>(o + 3 * TESSEL_UK_NR) =
+          __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+    }
+    for (int64_t jj = j; jj < j + 4; ++jj)
+      for (int64_t k = fullK; k < K; ++k)
+        out[k * TESSEL_UK_NR + jj] = B[(n0 + jj) * ldb + k];
+  }
+  for (int64_t j = fullRows; j < TESSEL_UK_NR; ++j) {
     if (j >= cols) {
       for (int64_t k = 0; k < K; ++k)
         out[k * TESSEL_UK_NR + j] = 0.0f;
