@@ -40,3 +40,17 @@ function(tessel_add_tool name)
   install(TARGETS ${name} EXPORT TesselTargets RUNTIME DESTINATION bin)
   set_property(GLOBAL APPEND PROPERTY TESSEL_TOOLS ${name})
 endfunction()
+
+# tessel_export_ukernels(target): an executable that links the runtime
+# statically and runs compiled CPU models must carry every micro-kernel and
+# export it, for the models to resolve against.
+function(tessel_export_ukernels target)
+  add_dependencies(${target} TesselUKernels)
+  target_link_options(${target} PRIVATE
+    "LINKER:--whole-archive" "$<TARGET_FILE:TesselUKernels>"
+    "LINKER:--no-whole-archive")
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    set_target_properties(${target} PROPERTIES ENABLE_EXPORTS ON)
+  endif()
+endfunction()

@@ -19,7 +19,9 @@ static void addLinalgStage(OpPassManager &pm) {
   // binary's descriptors need names and unsigned types.
   pm.addPass(tessel::createRecordIO());
   // Every graph op lowers here; one left over fails the pass.
-  pm.addPass(tessel::createConvertGraphToLinalg());
+  tessel::ConvertGraphToLinalgOptions lowering;
+  lowering.ukernels = true;
+  pm.addPass(tessel::createConvertGraphToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   // Fuse elementwise producers into consumers while still on tensors,
   // where fusion rewrites values rather than buffers.
@@ -46,6 +48,7 @@ static void addBufferizeStage(OpPassManager &pm) {
   // Weights leave the IR for the weight section before anything could copy
   // them into LLVM globals; then the entry point over the arena.
   pm.addPass(tessel::createCPUExternalizeWeights());
+  pm.addPass(tessel::createCPULowerUKernels());
   pm.addPass(tessel::createCPUHostEntry());
   // Free intermediate buffers once the entry exists, so that ownership
   // analysis sees the final call graph.

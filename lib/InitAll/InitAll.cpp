@@ -8,6 +8,7 @@
 #include "tessel/InitAll.h"
 #include "tessel/Compiler/Pipelines.h"
 #include "tessel/Conversion/Passes.h"
+#include "tessel/Dialect/CPU/IR/CPUDialect.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
 #include "tessel/Transforms/Passes.h"
 
@@ -17,7 +18,8 @@
 #include "mlir/InitAllPasses.h"
 
 void tessel::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<graph::GraphDialect>();
+  registry.insert<graph::GraphDialect, tcpu::TCPUDialect>();
+  tcpu::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
 }

@@ -22,6 +22,7 @@ struct tessel_options {
   uint32_t batch = 1, instances = 1;
   bool hazards = true;
   uint64_t maxInstructions = 0, maxWork = 0;
+  int threads = 0;
 };
 
 struct tessel_model {
@@ -238,6 +239,10 @@ tessel_status tessel_options_set(tessel_options *o, const char *key,
     if (number(1, 1u << 20) != TESSEL_OK)
       return TESSEL_ERROR_INVALID_ARGUMENT;
     (k == "batch" ? o->batch : o->instances) = static_cast<uint32_t>(n);
+  } else if (k == "threads") {
+    if (number(1, 4096) != TESSEL_OK)
+      return TESSEL_ERROR_INVALID_ARGUMENT;
+    o->threads = static_cast<int>(n);
   } else if (k == "max-instructions" || k == "max-work") {
     if (number(1, UINT64_MAX) != TESSEL_OK)
       return TESSEL_ERROR_INVALID_ARGUMENT;
@@ -246,7 +251,7 @@ tessel_status tessel_options_set(tessel_options *o, const char *key,
     return fail(TESSEL_ERROR_INVALID_ARGUMENT,
                 "unknown option '" + k +
                     "' (chip, chip-file, trace, profile, batch, instances, "
-                    "hazard-checks, max-instructions, max-work)");
+                    "hazard-checks, max-instructions, max-work, threads)");
   }
   return ok();
 }
@@ -355,6 +360,7 @@ tessel_status tessel_context_create(const tessel_model *m,
     r.summary.batch = o->batch;
     r.summary.instances = o->instances;
     r.sim.checkHazards = o->hazards;
+    r.threads = o->threads;
     if (o->maxInstructions)
       r.sim.maxInstructions = o->maxInstructions;
     if (o->maxWork)

@@ -6,9 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessel/Runtime/HostCode.h"
+#include "tessel/UKernels/UKernels.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <thread>
 #include <memory>
 #include <mutex>
 
@@ -184,6 +187,27 @@ class CpuHostExecutor : public HostExecutor {
 public:
   explicit CpuHostExecutor(std::shared_ptr<LoadedLibrary> lib)
       : lib_(std::move(lib)) {}
+  ~CpuHostExecutor() override {
+    if (uk_)
+      tessel_uk_context_destroy(uk_);
+  }
+
+  Status configure(const RunOptions &options) override {
+    int threads = options.threads;
+    if (threads <= 0)
+      if (const char *env = std::getenv("TESSEL_NUM_THREADS"))
+        threads = std::atoi(env);
+    if (threads <= 0)
+      threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (uk_)
+      tessel_uk_context_destroy(uk_);
+    uk_ = tessel_uk_context_create(threads);
+    if (!uk_)
+      return Status::error("cannot start " + std::to_string(threads) +
+                               " micro-kernel threads",
+                           ErrorKind::Execution);
+    return Status();
+  }
 
   Status run(const PlanStep &step, sim::DdrMemory &arena) override {
     if (step.function >= lib_->functions.size())
@@ -201,12 +225,13 @@ public:
     if (!io || (step.args[2] && !weights))
       return Status::error("the host step's buffers are not inside the arena",
                            ErrorKind::Format);
-    lib_->functions[step.function](io, weights, nullptr);
+    lib_->functions[step.function](io, weights, uk_);
     return Status();
   }
 
 private:
   std::shared_ptr<LoadedLibrary> lib_;
+  tessel_uk_context *uk_ = nullptr;
 };
 
 } // namespace

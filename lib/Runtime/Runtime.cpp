@@ -18,6 +18,7 @@
 namespace tessel::rt {
 
 HostExecutor::~HostExecutor() = default;
+Status HostExecutor::configure(const RunOptions &) { return Status(); }
 
 //===----------------------------------------------------------------------===//
 // Host executor factories
@@ -294,6 +295,8 @@ Context::create(std::shared_ptr<const Model> model, const RunOptions &options) {
       return R::error("the host executor could not be created" +
                           (why.empty() ? std::string() : ": " + why),
                       ErrorKind::Unsupported);
+    if (Status s = c->host_->configure(options); !s)
+      return R(s);
   }
   c->inputSet_.assign(model->inputs().size(), false);
   return c;

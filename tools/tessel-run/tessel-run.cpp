@@ -39,6 +39,7 @@ const char *kUsage =
     "(0, 0)\n"
     "  --output-dir DIR        write every output as DIR/NAME.npy\n"
     "  --repeat N              run N times; print latency statistics\n"
+    "  --threads N             threads for host (CPU) code; default: all\n"
     "  --trace FILE            write a Chrome trace-event timeline (NPU)\n"
     "  --profile               print per-layer and per-instruction tables\n"
     "  --profile-json FILE     write the profile as JSON\n"
@@ -166,7 +167,7 @@ int main(int argc, char **argv) {
       if (!next(profileJson))
         return fail("--profile-json needs a file");
     } else if (a == "--chip" || a == "--chip-file" || a == "--batch" ||
-               a == "--instances") {
+               a == "--instances" || a == "--threads") {
       if (!next(v))
         return fail(a + " needs a value");
       opts.push_back({a.substr(2), v});

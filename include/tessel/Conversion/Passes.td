@@ -13,10 +13,14 @@ def ConvertGraphToLinalg : Pass<"convert-graph-to-linalg", "mlir::ModuleOp"> {
     signedness). With `ukernels`, f32 convolutions and matmuls become
     `cpu` dialect micro-kernel ops instead of linalg loops.
   }];
+  let options = [
+    Option<"ukernels", "ukernels", "bool", "false",
+           "Lower f32 conv/matmul to CPU micro-kernel calls (tcpu.ukernel)">
+  ];
   let dependentDialects = [
     "mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
     "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-    "mlir::func::FuncDialect"
+    "mlir::func::FuncDialect", "tessel::tcpu::TCPUDialect"
   ];
 }
 

@@ -43,6 +43,8 @@ public:
   /// The weights part of the arena is read-only: arena.pointer(..., true)
   /// returns null for it.
   virtual Status run(const PlanStep &step, sim::DdrMemory &arena) = 0;
+  /// Applies the context's options (e.g. the thread count) before any run.
+  virtual Status configure(const struct RunOptions &options);
 };
 
 /// Makes a HostExecutor for a loaded binary (e.g. from its host-code
@@ -119,6 +121,9 @@ private:
 //===----------------------------------------------------------------------===//
 
 struct RunOptions {
+  /// Threads for host code (the CPU micro-kernels); 0 means the
+  /// TESSEL_NUM_THREADS environment variable, or every hardware thread.
+  int threads = 0;
   sim::SimOptions sim;
   sim::SummaryOptions summary; ///< Batch and instances for the summary.
   /// If set, every run writes a Chrome trace-event JSON file here.

@@ -127,6 +127,8 @@ TESSEL_API const char *tessel_dtype_name(tessel_dtype dtype);
  *     "batch", "instances"   scale the summary's inferences/s and energy
  *     "hazard-checks" "0" turns off the simulator's race detection
  *     "max-instructions", "max-work"   simulator safety limits
+ *     "threads"        threads for host (CPU) code (default: TESSEL_NUM_THREADS
+ *                      or every hardware thread)
  */
 TESSEL_API tessel_status tessel_options_create(tessel_options **out);
 TESSEL_API tessel_status tessel_options_set(tessel_options *options,

@@ -54,4 +54,16 @@ def CPULowerCopies : Pass<"tessel-cpu-lower-copies", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def CPULowerUKernels : Pass<"tessel-cpu-lower-ukernels", "mlir::ModuleOp"> {
+  let summary = "Turn bufferized tcpu.ukernel ops into micro-kernel calls";
+  let description = [{
+    Each `tcpu.ukernel` on buffers becomes a call to the matching
+    `tessel_uk_*` C function with raw pointers (non-contiguous buffers are
+    copied to and from contiguous ones). Functions that call kernels get a
+    trailing `!llvm.ptr` argument: the runtime's micro-kernel context.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect",
+                           "mlir::LLVM::LLVMDialect", "mlir::func::FuncDialect"];
+}
+
 #endif // TESSEL_TRANSFORMS_PASSES

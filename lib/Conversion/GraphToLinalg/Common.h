@@ -98,6 +98,9 @@ void populateTensorPatterns(GraphTypeConverter &converter,
                             mlir::RewritePatternSet &patterns);
 void populateReductionPatterns(GraphTypeConverter &converter,
                                mlir::RewritePatternSet &patterns);
+/// f32 conv and matmul as CPU micro-kernel calls (tcpu.ukernel).
+void populateUKernelPatterns(GraphTypeConverter &converter,
+                             mlir::RewritePatternSet &patterns);
 
 } // namespace tessel::lowering
 

@@ -1,6 +1,7 @@
 //===- GraphToLinalg.cpp - The convert-graph-to-linalg pass ---------------===//
 #include "Common.h"
 #include "tessel/Conversion/Passes.h"
+#include "tessel/Dialect/CPU/IR/CPUDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
@@ -18,6 +19,7 @@ namespace {
 
 struct ConvertGraphToLinalgPass
     : tessel::impl::ConvertGraphToLinalgBase<ConvertGraphToLinalgPass> {
+  using ConvertGraphToLinalgBase::ConvertGraphToLinalgBase;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     GraphTypeConverter converter;
@@ -26,6 +28,8 @@ struct ConvertGraphToLinalgPass
     populateReductionPatterns(converter, patterns);
     populateNNPatterns(converter, patterns);
     populateTensorPatterns(converter, patterns);
+    if (ukernels)
+      populateUKernelPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                    converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
@@ -33,7 +37,8 @@ struct ConvertGraphToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
-                           arith::ArithDialect, math::MathDialect>();
+                           arith::ArithDialect, math::MathDialect,
+                           tcpu::TCPUDialect>();
     target.addIllegalDialect<graph::GraphDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&

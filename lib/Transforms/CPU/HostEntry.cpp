@@ -39,9 +39,11 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
     }
     unsigned numIO = inputs.size() + outputs.size();
     // @main(inputs..., outputs..., weights): check the shape of it.
-    if (main.getNumArguments() != numIO + 1 || main.getNumResults() != 0) {
-      main.emitError("expected @main(inputs..., outputs..., weights) with "
-                     "no results, got ")
+    unsigned numArgs = main.getNumArguments();
+    if ((numArgs != numIO + 1 && numArgs != numIO + 2) ||
+        main.getNumResults() != 0) {
+      main.emitError("expected @main(inputs..., outputs..., weights[, "
+                     "ukernel context]) with no results, got ")
           << main.getFunctionType();
       return signalPassFailure();
     }
