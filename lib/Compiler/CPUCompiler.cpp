@@ -105,6 +105,40 @@ LogicalResult appendWeight(ModuleOp module, ElementsAttr value,
 
 } // namespace
 
+Type tessel::compilerElementType(MLIRContext *ctx, rt::ElemType t) {
+  switch (t) {
+  case rt::ElemType::Bool:
+    return graph::fromDType(ctx, ref::DType::Bool);
+  case rt::ElemType::I8:
+    return graph::fromDType(ctx, ref::DType::I8);
+  case rt::ElemType::U8:
+    return graph::fromDType(ctx, ref::DType::U8);
+  case rt::ElemType::I16:
+    return graph::fromDType(ctx, ref::DType::I16);
+  case rt::ElemType::U16:
+    return graph::fromDType(ctx, ref::DType::U16);
+  case rt::ElemType::I32:
+    return graph::fromDType(ctx, ref::DType::I32);
+  case rt::ElemType::U32:
+    return graph::fromDType(ctx, ref::DType::U32);
+  case rt::ElemType::I64:
+    return graph::fromDType(ctx, ref::DType::I64);
+  case rt::ElemType::U64:
+    return graph::fromDType(ctx, ref::DType::U64);
+  case rt::ElemType::F16:
+    return graph::fromDType(ctx, ref::DType::F16);
+  case rt::ElemType::BF16:
+    return graph::fromDType(ctx, ref::DType::BF16);
+  case rt::ElemType::F32:
+    return graph::fromDType(ctx, ref::DType::F32);
+  case rt::ElemType::F64:
+    return graph::fromDType(ctx, ref::DType::F64);
+  case rt::ElemType::Invalid:
+    break;
+  }
+  return {};
+}
+
 FailureOr<CPUArtifacts> tessel::compileForCPU(ModuleOp module,
                                               const CPUCompileOptions &o,
                                               StringRef stopAfter) {

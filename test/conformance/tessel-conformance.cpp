@@ -35,6 +35,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <deque>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -59,6 +60,8 @@ static cl::opt<std::string> filter("filter",
 static cl::opt<unsigned> timeoutSeconds("timeout", cl::init(60),
                                         cl::desc("Per-test time limit"));
 static cl::opt<bool> verbose("v", cl::desc("Print every test's outcome"));
+static cl::opt<unsigned> jobs("j", cl::desc("Tests run at once"),
+                              cl::init(1));
 static cl::opt<std::string>
     backend("backend",
             cl::desc("What runs the models: reference (the interpreter) or "
@@ -289,10 +292,16 @@ Outcome runTest(const std::string &dir) {
   return {"PASS", note};
 }
 
-Outcome runIsolated(const std::string &dir) {
+/// A test running in a forked child.
+struct Running {
+  pid_t pid = -1;
+  int fd = -1;
+};
+
+Running startIsolated(const std::string &dir) {
   int fds[2];
   if (pipe(fds) != 0)
-    return {"CRASH", "pipe failed"};
+    return {};
   pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
@@ -306,14 +315,20 @@ Outcome runIsolated(const std::string &dir) {
     _exit(0);
   }
   close(fds[1]);
+  return {pid, fds[0]};
+}
+
+Outcome finishIsolated(Running r) {
+  if (r.pid < 0)
+    return {"CRASH", "fork or pipe failed"};
   std::string out;
   char buf[4096];
   ssize_t n;
-  while ((n = read(fds[0], buf, sizeof(buf))) > 0)
+  while ((n = read(r.fd, buf, sizeof(buf))) > 0)
     out.append(buf, n);
-  close(fds[0]);
+  close(r.fd);
   int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(r.pid, &status, 0);
   if (WIFSIGNALED(status)) {
     if (WTERMSIG(status) == SIGALRM)
       return {"TIMEOUT", "over " + std::to_string(timeoutSeconds) + " s"};
@@ -342,6 +357,7 @@ int main(int argc, char **argv) {
         expected.insert(line);
   }
   std::map<std::string, int> counts;
+  std::vector<std::pair<std::string, std::string>> work; // (id, directory)
   std::map<std::string, int> rejectReasons;
   // Per op type: tests using it, and how many of those pass.
   std::map<std::string, std::pair<int, int>> coverage;
@@ -366,8 +382,23 @@ int main(int argc, char **argv) {
           name.str() + "/" + llvm::sys::path::filename(path).str();
       if (!filter.empty() && id.find(filter) == std::string::npos)
         continue;
+      work.push_back({id, path});
+    }
+  }
+  // Run `jobs` children at a time; results are reported in order.
+  std::deque<std::pair<size_t, Running>> inFlight;
+  size_t nextToStart = 0;
+  for (size_t w = 0; w < work.size(); ++w) {
+    while (nextToStart < work.size() &&
+           inFlight.size() < std::max(1u, static_cast<unsigned>(jobs))) {
+      inFlight.push_back({nextToStart, startIsolated(work[nextToStart].second)});
+      ++nextToStart;
+    }
+    Outcome o = finishIsolated(inFlight.front().second);
+    inFlight.pop_front();
+    const std::string &id = work[w].first;
+    {
       ++total;
-      Outcome o = runIsolated(path);
       ++counts[o.status];
       llvm::SmallVector<llvm::StringRef> ops;
       llvm::StringRef(o.ops).split(ops, ',', -1, false);

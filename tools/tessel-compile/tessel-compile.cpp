@@ -12,6 +12,8 @@
 //===----------------------------------------------------------------------===//
 #include "tessel/Compiler/CPUCompiler.h"
 #include "tessel/Compiler/Stats.h"
+#include "tessel/Dialect/Graph/IR/TensorConversion.h"
+#include "tessel/Runtime/TensorFiles.h"
 #include "tessel/InitAll.h"
 #include "tessel/Target/NPU/Chip.h"
 #include "tessel/Target/ONNX/Import.h"
@@ -60,6 +62,11 @@ static cl::opt<bool> stats("tessel-stats",
 static cl::opt<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix input shapes: name=1x3x224x224[,name2=...]"));
+static cl::list<std::string> freezeInputs(
+    "freeze-input",
+    cl::desc("Fix a graph input to a tensor's value (.npy or ONNX .pb), so "
+             "that shape-like inputs fold: NAME=FILE"),
+    cl::value_desc("name=file"));
 static cl::opt<unsigned> elideResources(
     "elide-weights-larger-than",
     cl::desc("Print weight blobs larger than this many bytes as elided"),
@@ -140,6 +147,29 @@ int main(int argc, char **argv) {
                                                    error))) {
     llvm::errs() << "tessel-compile: " << error << "\n";
     return 1;
+  }
+  for (const std::string &spec : freezeInputs) {
+    auto [name, file] = StringRef(spec).split('=');
+    tessel::StatusOr<tessel::rt::HostTensor> t =
+        tessel::rt::readTensorFile(file.str());
+    if (name.empty() || file.empty() || !t) {
+      llvm::errs() << "tessel-compile: bad --freeze-input '" << spec << "'"
+                   << (t ? "" : ": " + t.message()) << "\n";
+      return 1;
+    }
+    std::optional<tessel::ref::DType> dtype =
+        tessel::graph::toDType(tessel::compilerElementType(&context, t->dtype));
+    FailureOr<tessel::ref::Tensor> value = tessel::graph::fromRawBytes(
+        tessel::compilerElementType(&context, t->dtype), t->dims,
+        ArrayRef<char>(reinterpret_cast<const char *>(t->data.data()),
+                       t->data.size()),
+        error);
+    if (!dtype || failed(value)) {
+      llvm::errs() << "tessel-compile: --freeze-input '" << spec
+                   << "': " << error << "\n";
+      return 1;
+    }
+    options.frozenInputs[name.str()] = std::move(*value);
   }
   OwningOpRef<ModuleOp> module =
       tessel::onnx_import::importFile(inputFile, &context, options);

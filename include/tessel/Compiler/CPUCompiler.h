@@ -26,6 +26,9 @@ struct CPUArtifacts {
   std::string linalgIR, bufferizedIR, llvmIR, assembly, object;
 };
 
+/// The MLIR element type of a runtime element type.
+mlir::Type compilerElementType(mlir::MLIRContext *ctx, rt::ElemType t);
+
 /// Lowers an optimized graph module to a deployable CPU binary (the module
 /// is lowered in place). `stopAfter` ("linalg", "bufferized", "llvm",
 /// "asm", "obj" or "" for the whole way) ends early with the artifacts so

@@ -380,11 +380,18 @@ Value lowering::emitBinary(OpBuilder &b, Location loc, BinaryKind kind,
     case BinaryKind::FMod:
       return f.out(arith::RemFOp::create(b, loc, l, r));
     case BinaryKind::Mod: {
-      // a - floor(a / b) * b (ONNX opset 28).
-      Value q = math::FloorOp::create(b, loc,
-                                      arith::DivFOp::create(b, loc, l, r));
-      return f.out(arith::SubFOp::create(
-          b, loc, l, arith::MulFOp::create(b, loc, q, r)));
+      // The divisor's sign (ONNX opset 28; Python's %): fmod, then a zero
+      // takes b's sign and a remainder of the other sign moves by b.
+      Value rem = arith::RemFOp::create(b, loc, l, r);
+      Value zero = f.c(0);
+      Value isZero = arith::CmpFOp::create(b, loc, P::OEQ, rem, zero);
+      Value signedZero = math::CopySignOp::create(b, loc, zero, r);
+      Value remNeg = arith::CmpFOp::create(b, loc, P::OLT, rem, zero);
+      Value rNeg = arith::CmpFOp::create(b, loc, P::OLT, r, zero);
+      Value differ = arith::XOrIOp::create(b, loc, remNeg, rNeg);
+      Value moved = arith::SelectOp::create(
+          b, loc, differ, arith::AddFOp::create(b, loc, rem, r), rem);
+      return f.out(arith::SelectOp::create(b, loc, isZero, signedZero, moved));
     }
     case BinaryKind::PRelu: {
       Value neg = arith::CmpFOp::create(b, loc, P::OLT, l, f.c(0));

@@ -74,6 +74,8 @@ struct ConcatLowering : OpConversionPattern<g::ConcatOp> {
     int64_t offset = 0;
     for (Value in : adaptor.getInputs()) {
       auto t = cast<RankedTensorType>(in.getType());
+      if (t.getNumElements() == 0)
+        continue;
       SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
       offsets[axis] = offset;
       acc = tensor::InsertSliceOp::create(rewriter, loc, in, acc, ValueRange{},
@@ -98,6 +100,10 @@ struct SplitLowering : OpConversionPattern<g::SplitOp> {
     int64_t offset = 0;
     for (Value out : op.getOutputs()) {
       RankedTensorType t = loweredType(out);
+      if (t.getNumElements() == 0) { // extract_slice rejects offset == size.
+        results.push_back(emptyTensor(rewriter, loc, t));
+        continue;
+      }
       SmallVector<int64_t> offsets(rank, 0), strides(rank, 1);
       offsets[axis] = offset;
       results.push_back(tensor::ExtractSliceOp::create(

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/ADT/BitVector.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace tessel {
@@ -46,6 +47,19 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
                      "ukernel context]) with no results, got ")
           << main.getFunctionType();
       return signalPassFailure();
+    }
+    // Zero-element inputs and outputs carry no data: the model gets a local
+    // (empty) buffer instead, which also keeps such shapes (e.g. 3x4x0) out
+    // of the bare-pointer calling convention, which rejects them.
+    llvm::BitVector dropped(main.getNumArguments());
+    for (unsigned i = 0; i < numIO; ++i) {
+      auto type = dyn_cast<MemRefType>(main.getArgument(i).getType());
+      if (!type || type.getNumElements() != 0)
+        continue;
+      OpBuilder ab(&main.getBody().front(), main.getBody().front().begin());
+      Value local = memref::AllocOp::create(ab, main.getLoc(), type);
+      main.getArgument(i).replaceAllUsesWith(local);
+      dropped.set(i);
     }
     Builder b(&getContext());
     SmallVector<int64_t> offsets;
@@ -89,6 +103,8 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
     ob.setInsertionPointToStart(block);
     SmallVector<Value> args;
     for (unsigned i = 0; i < numIO; ++i) {
+      if (dropped.test(i))
+        continue;
       Value off = arith::ConstantIndexOp::create(ob, loc, offsets[i]);
       args.push_back(memref::ViewOp::create(ob, loc, main.getArgument(i).getType(),
                                             block->getArgument(0), off,
@@ -106,6 +122,8 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
       return signalPassFailure();
     }
     main.setSymName("tessel_model");
+    if (failed(main.eraseArguments(dropped)))
+      return signalPassFailure();
     func::CallOp::create(ob, loc, main, args);
     func::ReturnOp::create(ob, loc);
     main.setPrivate();
