@@ -12,6 +12,7 @@ PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
   libz3-dev libgtest-dev
+  g++-aarch64-linux-gnu qemu-user
   python3 python3-venv
 )
 

@@ -25,3 +25,9 @@ config.substitutions.append(("%models", os.path.join(config.tessel_src_root, "te
 config.substitutions.append(("%tessel_obj_root", config.tessel_obj_root))
 config.substitutions.append(("%tessel_src_root", config.tessel_src_root))
 config.substitutions.append(("%mlir_cmake_dir", config.mlir_cmake_dir))
+
+# Cross-compiled runtime under qemu-user (see test/CMakeLists.txt).
+if config.aarch64_runtime:
+    config.available_features.add("aarch64-qemu")
+    config.substitutions.append(("%aarch64_tessel_run",
+        "qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH={0}/lib {0}/bin/tessel-run".format(config.aarch64_runtime)))
