@@ -1,6 +1,8 @@
 //===- InitAll.cpp - Register Tessel's dialects and passes ----------------===//
 #include "tessel/InitAll.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
+#include "tessel/Dialect/Graph/Transforms/Passes.h"
+#include "tessel/Transforms/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -16,6 +18,8 @@ void tessel::registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 void tessel::registerAllPasses() {
+  graph::registerGraphTransformsPasses();
+  registerPipelines();
   // Upstream passes that Tessel's pipelines use.
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();

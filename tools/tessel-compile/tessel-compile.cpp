@@ -8,13 +8,14 @@
 #include "tessel/Compiler/Stats.h"
 #include "tessel/InitAll.h"
 #include "tessel/Target/ONNX/Import.h"
+#include "tessel/Transforms/Pipelines.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -37,6 +38,14 @@ static cl::opt<std::string>
 static cl::opt<bool> stats("tessel-stats",
                            cl::desc("(also --stats) Print op counts and model "
                                     "size as imported and as optimized"));
+static cl::opt<tessel::graph::Layout>
+    layout("layout",
+           cl::desc("Layout of the optimized graph's convs and pools"),
+           cl::init(tessel::graph::Layout::NCHW),
+           cl::values(clEnumValN(tessel::graph::Layout::NCHW, "nchw",
+                                 "channels first, as imported (default)"),
+                      clEnumValN(tessel::graph::Layout::NHWC, "nhwc",
+                                 "channels last")));
 static cl::opt<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix input shapes: name=1x3x224x224[,name2=...]"));
@@ -48,6 +57,11 @@ static cl::opt<unsigned> elideResources(
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   tessel::registerAllPasses();
+  // --mlir-timing, --mlir-print-ir-after-all and friends, as in tessel-opt.
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
   std::vector<const char *> args(argv, argv + argc);
   for (const char *&a : args)
     if (StringRef(a) == "--stats" || StringRef(a) == "-stats")
@@ -88,16 +102,28 @@ int main(int argc, char **argv) {
                    << "' (expected imported or graph)\n";
       return 1;
     }
+    // The pipeline tessel-opt replays as
+    // --pass-pipeline='builtin.module(tessel-graph-optimize{layout=...})'.
+    DefaultTimingManager tm;
+    applyDefaultTimingManagerCLOptions(tm);
     PassManager pm(&context);
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    TimingScope timing = tm.getRootScope();
+    pm.enableTiming(timing);
+    tessel::GraphOptimizeOptions options;
+    options.layout = layout;
+    tessel::buildGraphOptimizePipeline(pm, options);
     if (failed(pm.run(*module)))
       return 1;
   }
 
   if (stats) {
-    tessel::printStatsTable(llvm::outs(), "Tessel model statistics: " + inputFile,
-                            before, tessel::collectStats(*module));
+    std::map<std::string, int64_t> onnxNodes =
+        tessel::onnx_import::modelNodeCounts(inputFile);
+    tessel::printStatsTable(llvm::outs(),
+                            "Tessel model statistics: " + inputFile, before,
+                            tessel::collectStats(*module), &onnxNodes);
     if (outputFile == "-")
       return 0;
   }

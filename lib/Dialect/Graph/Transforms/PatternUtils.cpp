@@ -1,0 +1,256 @@
+//===- PatternUtils.cpp - Helpers shared by the graph rewrite patterns ----===//
+#include "PatternUtils.h"
+#include "tessel/Dialect/Graph/IR/TensorConversion.h"
+#include "tessel/Reference/Kernels.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace tessel::graph {
+
+ElementsAttr getConstantAttr(Value v) {
+  Attribute attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return {};
+  return dyn_cast<ElementsAttr>(attr);
+}
+
+std::optional<double> getUniformConstant(Value v) {
+  ElementsAttr attr = getConstantAttr(v);
+  if (!attr)
+    return std::nullopt;
+  Type et = attr.getElementType();
+  if (!isa<FloatType, IntegerType>(et))
+    return std::nullopt;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr);
+      dense && dense.isSplat()) {
+    if (isa<FloatType>(et))
+      return dense.getSplatValue<APFloat>().convertToDouble();
+    auto it = cast<IntegerType>(et);
+    APInt i = dense.getSplatValue<APInt>();
+    return it.isUnsigned() ? static_cast<double>(i.getZExtValue())
+                           : static_cast<double>(i.getSExtValue());
+  }
+  // Small literals with equal elements (a resource blob is never uniform in
+  // practice, and reading a large one just to find out costs too much).
+  if (attr.getNumElements() == 0 || attr.getNumElements() > 64)
+    return std::nullopt;
+  FailureOr<ref::Tensor> t = readConstant(v);
+  if (failed(t))
+    return std::nullopt;
+  double first = t->getF(0);
+  for (int64_t i = 1; i < t->numel(); ++i)
+    if (t->getF(i) != first)
+      return std::nullopt;
+  return first;
+}
+
+bool isClose(double a, double b, double tol) {
+  return std::fabs(a - b) <= tol * std::max(std::fabs(a), std::fabs(b));
+}
+
+bool isConstantClose(Value v, double expected, double tol) {
+  std::optional<double> c = getUniformConstant(v);
+  return c && isClose(*c, expected, tol);
+}
+
+FailureOr<ref::Tensor> readConstant(Value v) {
+  ElementsAttr attr = getConstantAttr(v);
+  if (!attr ||
+      isa<quant::QuantizedType>(cast<ShapedType>(v.getType()).getElementType()))
+    return failure();
+  std::string error;
+  return toTensor(attr, error);
+}
+
+Value createConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                     const ref::Tensor &t, StringRef nameHint) {
+  return ConstantOp::create(b, loc, type, toElementsAttr(type, t, nameHint));
+}
+
+std::string nameHint(Operation *op, StringRef suffix) {
+  std::string base = op->getName().stripDialect().str();
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc);
+      fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    base = name.getName().str();
+  return base + suffix.str();
+}
+
+bool isFloatTensor(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  return t && isa<FloatType>(t.getElementType());
+}
+
+SmallVector<int64_t> invertPermutation(ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> inv(perm.size());
+  for (auto [i, p] : llvm::enumerate(perm))
+    inv[p] = static_cast<int64_t>(i);
+  return inv;
+}
+
+SmallVector<int64_t> permute(ArrayRef<int64_t> values, ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> out;
+  for (int64_t p : perm)
+    out.push_back(values[p]);
+  return out;
+}
+
+bool isIdentityPermutation(ArrayRef<int64_t> perm) {
+  for (auto [i, p] : llvm::enumerate(perm))
+    if (p != static_cast<int64_t>(i))
+      return false;
+  return true;
+}
+
+SmallVector<int64_t> toChannelsLastPerm(int64_t rank) {
+  SmallVector<int64_t> perm = {0};
+  for (int64_t i = 2; i < rank; ++i)
+    perm.push_back(i);
+  perm.push_back(1);
+  return perm;
+}
+
+SmallVector<int64_t> toChannelsFirstPerm(int64_t rank) {
+  return invertPermutation(toChannelsLastPerm(rank));
+}
+
+std::optional<SmallVector<int64_t>> padShapeToRank(Type type, int64_t rank) {
+  auto t = cast<RankedTensorType>(type);
+  if (t.getRank() > rank)
+    return std::nullopt;
+  SmallVector<int64_t> shape(rank - t.getRank(), 1);
+  llvm::append_range(shape, t.getShape());
+  return shape;
+}
+
+std::optional<ref::Tensor> readPerChannelConstant(Value v, int64_t rank,
+                                                  int64_t dim, int64_t size) {
+  std::optional<SmallVector<int64_t>> shape = padShapeToRank(v.getType(), rank);
+  if (!shape)
+    return std::nullopt;
+  for (int64_t i = 0; i < rank; ++i)
+    if ((*shape)[i] != 1 && (i != dim || (*shape)[i] != size))
+      return std::nullopt;
+  FailureOr<ref::Tensor> t = readConstant(v);
+  if (failed(t) || !t->isFloat())
+    return std::nullopt;
+  ref::Tensor out(t->dtype(), {size});
+  for (int64_t i = 0; i < size; ++i)
+    out.setF(i, t->getF(t->numel() == 1 ? 0 : i));
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Affine maps folded into conv and matmul weights
+//===----------------------------------------------------------------------===//
+
+bool allFinite(ArrayRef<double> v) {
+  return llvm::all_of(v, [](double x) { return std::isfinite(x); });
+}
+
+bool isFoldableConv(ConvOp conv, bool scalesWeights) {
+  return conv && conv->hasOneUse() && !conv.getActivation() &&
+         isFloatTensor(conv.getOutput().getType()) &&
+         (!scalesWeights || getConstantAttr(conv.getWeight())) &&
+         (!conv.getBias() || getConstantAttr(conv.getBias()));
+}
+
+bool isFoldableMatMul(MatMulOp mm, bool scalesWeights) {
+  return mm && mm->hasOneUse() && !mm.getActivation() &&
+         isFloatTensor(mm.getOutput().getType()) &&
+         mm.getOutput().getType().getRank() >= 1 &&
+         (!scalesWeights || (mm.getRhs().getType().getRank() >= 2 &&
+                             getConstantAttr(mm.getRhs()))) &&
+         (!mm.getBias() || getConstantAttr(mm.getBias()));
+}
+
+/// Rewrites `conv` in place to compute conv(x) * a.scale + a.shift per output
+/// channel. An empty scale leaves the weights alone.
+LogicalResult foldIntoConv(PatternRewriter &rewriter, ConvOp conv,
+                           const ChannelAffine &a, Location loc) {
+  RankedTensorType wType = conv.getWeight().getType();
+  int64_t o = wType.getDimSize(0);
+  Value newWeight = conv.getWeight();
+  if (!a.scale.empty()) {
+    FailureOr<ref::Tensor> w = readConstant(conv.getWeight());
+    if (failed(w))
+      return failure();
+    int64_t per = o ? w->numel() / o : 0;
+    for (int64_t i = 0, e = w->numel(); i < e; ++i)
+      w->setF(i, w->getF(i) * a.scale[i / per]);
+    newWeight =
+        createConstant(rewriter, loc, wType, *w, nameHint(conv, ".weight"));
+  }
+  Type et = conv.getOutput().getType().getElementType();
+  auto bType = RankedTensorType::get({o}, et);
+  ref::Tensor b(*toDType(et), {o});
+  if (conv.getBias()) {
+    FailureOr<ref::Tensor> old = readConstant(conv.getBias());
+    if (failed(old))
+      return failure();
+    b = *old;
+  }
+  for (int64_t c = 0; c < o; ++c)
+    b.setF(c, b.getF(c) * (a.scale.empty() ? 1.0 : a.scale[c]) + a.shift[c]);
+  Value newBias =
+      createConstant(rewriter, loc, bType, b, nameHint(conv, ".bias"));
+  rewriter.modifyOpInPlace(conv, [&] {
+    conv.getWeightMutable().assign(newWeight);
+    conv.getBiasMutable().assign(newBias);
+    conv->setLoc(rewriter.getFusedLoc({conv.getLoc(), loc}));
+  });
+  return success();
+}
+
+/// Rewrites `mm` in place to compute mm(x) * a.scale + a.shift along the
+/// output's last dim (columns of the right operand).
+LogicalResult foldIntoMatMul(PatternRewriter &rewriter, MatMulOp mm,
+                             const ChannelAffine &a, Location loc) {
+  RankedTensorType rType = mm.getRhs().getType();
+  int64_t n = rType.getShape().back();
+  Value newRhs = mm.getRhs();
+  if (!a.scale.empty()) {
+    FailureOr<ref::Tensor> w = readConstant(mm.getRhs());
+    if (failed(w))
+      return failure();
+    for (int64_t i = 0, e = w->numel(); i < e; ++i)
+      w->setF(i, w->getF(i) * a.scale[i % n]);
+    newRhs = createConstant(rewriter, loc, rType, *w, nameHint(mm, ".weight"));
+  }
+  Type et = mm.getOutput().getType().getElementType();
+  ref::Tensor b(*toDType(et), {n});
+  if (mm.getBias()) {
+    FailureOr<ref::Tensor> old = readConstant(mm.getBias());
+    if (failed(old))
+      return failure();
+    std::optional<ref::Shape> shape = ref::broadcastShapes(old->shape(), {n});
+    if (!shape)
+      return failure();
+    ref::Result<ref::Tensor> wide = ref::broadcastTo(*old, *shape);
+    if (!wide)
+      return failure();
+    b = std::move(wide.value());
+  }
+  for (int64_t i = 0, e = b.numel(); i < e; ++i)
+    b.setF(i, b.getF(i) * (a.scale.empty() ? 1.0 : a.scale[i % n]) +
+                  a.shift[i % n]);
+  auto bType = RankedTensorType::get(
+      SmallVector<int64_t>(b.shape().begin(), b.shape().end()), et);
+  Value newBias =
+      createConstant(rewriter, loc, bType, b, nameHint(mm, ".bias"));
+  rewriter.modifyOpInPlace(mm, [&] {
+    mm.getRhsMutable().assign(newRhs);
+    mm.getBiasMutable().assign(newBias);
+    mm->setLoc(rewriter.getFusedLoc({mm.getLoc(), loc}));
+  });
+  return success();
+}
+
+} // namespace tessel::graph
