@@ -169,6 +169,34 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
 bool TransposeOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
   return areCompatibleModuloQuant(l, r);
 }
+/// Permutes `n` elements of type T: output element o (row-major in the
+/// output shape) reads the input at the running offset `src`, which moves by
+/// `strides[d]` along output dim d.
+template <typename T>
+static void permuteElements(const char *in, char *out, int64_t n,
+                            ArrayRef<int64_t> outShape,
+                            ArrayRef<int64_t> strides) {
+  int64_t rank = outShape.size();
+  SmallVector<int64_t> idx(rank, 0);
+  const T *src = reinterpret_cast<const T *>(in);
+  T *dst = reinterpret_cast<T *>(out);
+  int64_t inner = rank ? outShape[rank - 1] : 1,
+          innerStride = rank ? strides[rank - 1] : 0;
+  int64_t s = 0;
+  for (int64_t o = 0; o < n; o += inner) {
+    // The innermost dim in one loop, the others as an odometer.
+    for (int64_t j = 0; j < inner; ++j)
+      std::memcpy(dst + o + j, src + s + j * innerStride, sizeof(T));
+    for (int64_t d = rank - 2; d >= 0; --d) {
+      s += strides[d];
+      if (++idx[d] < outShape[d])
+        break;
+      s -= strides[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> perm = getPerm();
   bool identity = true;
@@ -196,17 +224,22 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   for (int64_t i = 0; i < rank; ++i)
     strides[i] = inStrides[perm[i]];
   std::vector<char> out(raw->size());
-  SmallVector<int64_t> idx(rank, 0);
-  int64_t src = 0;
-  for (int64_t o = 0; o < n; ++o) {
-    std::memcpy(out.data() + o * elem, raw->data() + src * elem, elem);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      src += strides[d];
-      if (++idx[d] < outShape[d])
-        break;
-      src -= strides[d] * outShape[d];
-      idx[d] = 0;
-    }
+  ArrayRef<int64_t> outDims(outShape.data(), outShape.size());
+  switch (elem) {
+  case 1:
+    permuteElements<uint8_t>(raw->data(), out.data(), n, outDims, strides);
+    break;
+  case 2:
+    permuteElements<uint16_t>(raw->data(), out.data(), n, outDims, strides);
+    break;
+  case 4:
+    permuteElements<uint32_t>(raw->data(), out.data(), n, outDims, strides);
+    break;
+  case 8:
+    permuteElements<uint64_t>(raw->data(), out.data(), n, outDims, strides);
+    break;
+  default:
+    return foldByEvaluation(getOperation(), adaptor.getOperands());
   }
   std::string name = "transposed";
   if (auto loc = dyn_cast<NameLoc>(getLoc()))
