@@ -78,6 +78,128 @@ OpFoldResult ClipOp::fold(FoldAdaptor adaptor) {
   return foldByEvaluation(getOperation(), adaptor.getOperands());
 }
 
+namespace {
+/// Clamping bounds of a relu or clip (a missing bound is unbounded).
+struct Bounds {
+  std::optional<double> lo, hi;
+};
+std::optional<Bounds> clampBounds(Operation *op) {
+  if (isa<ReluOp>(op))
+    return Bounds{0.0, std::nullopt};
+  if (auto clip = dyn_cast<ClipOp>(op)) {
+    Bounds b;
+    if (clip.getMin())
+      b.lo = clip.getMin()->convertToDouble();
+    if (clip.getMax())
+      b.hi = clip.getMax()->convertToDouble();
+    return b;
+  }
+  return std::nullopt;
+}
+
+/// Replaces `op` by the clamp of `x` to `b`: a relu for [0, inf), else a
+/// clip.
+void replaceWithClamp(PatternRewriter &rewriter, Operation *op, Value x,
+                      Bounds b) {
+  Type type = op->getResult(0).getType();
+  if (b.lo && *b.lo == 0.0 && !b.hi) {
+    rewriter.replaceOpWithNewOp<ReluOp>(op, type, x);
+    return;
+  }
+  auto attr = [&](std::optional<double> v) {
+    return v ? rewriter.getF64FloatAttr(*v) : FloatAttr();
+  };
+  rewriter.replaceOpWithNewOp<ClipOp>(op, type, x, attr(b.lo), attr(b.hi));
+}
+
+/// clamp(clamp(x)) is one clamp to the intersection of the bounds; a clip
+/// to [0, inf) is a relu.
+struct MergeClamps : RewritePattern {
+  MergeClamps(MLIRContext *ctx, StringRef name)
+      : RewritePattern(name, /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<Bounds> outer = clampBounds(op);
+    if (!outer || hasQuantizedTypes(op) ||
+        !isa<FloatType>(cast<RankedTensorType>(op->getResult(0).getType())
+                            .getElementType()))
+      return failure();
+    Operation *producer = op->getOperand(0).getDefiningOp();
+    std::optional<Bounds> inner =
+        producer ? clampBounds(producer) : std::nullopt;
+    if (!inner) {
+      if (isa<ClipOp>(op) && outer->lo && *outer->lo == 0.0 && !outer->hi) {
+        replaceWithClamp(rewriter, op, op->getOperand(0), *outer);
+        return success();
+      }
+      return failure();
+    }
+    auto combine = [](std::optional<double> a, std::optional<double> b,
+                      bool takeMax) -> std::optional<double> {
+      if (!a)
+        return b;
+      if (!b)
+        return a;
+      return takeMax ? std::max(*a, *b) : std::min(*a, *b);
+    };
+    Bounds merged{combine(outer->lo, inner->lo, true),
+                  combine(outer->hi, inner->hi, false)};
+    if (merged.lo && merged.hi && *merged.lo > *merged.hi)
+      return failure();
+    replaceWithClamp(rewriter, op, producer->getOperand(0), merged);
+    return success();
+  }
+};
+
+/// max(x, c) and min(x, c) with a uniform constant c that does not
+/// broadcast x: clip(x, min = c) and clip(x, max = c) (a relu for max(x, 0)),
+/// so that min(max(x, 0), 6) reads as ReLU6.
+template <typename OpTy> struct MinMaxToClamp : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getOutput().getType();
+    if (hasQuantizedTypes(op) || !isa<FloatType>(type.getElementType()))
+      return failure();
+    for (int i = 0; i < 2; ++i) {
+      Value x = i ? op.getRhs() : op.getLhs();
+      Value c = i ? op.getLhs() : op.getRhs();
+      Attribute attr;
+      auto dense = matchPattern(c, m_Constant(&attr))
+                       ? dyn_cast<DenseElementsAttr>(attr)
+                       : DenseElementsAttr();
+      if (x.getType() != type || !dense || !dense.isSplat())
+        continue;
+      double v = dense.getSplatValue<APFloat>().convertToDouble();
+      if (std::isnan(v))
+        continue;
+      Bounds b;
+      (std::is_same_v<OpTy, MaxOp> ? b.lo : b.hi) = v;
+      replaceWithClamp(rewriter, op, x, b);
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void ReluOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<MergeClamps>(context, ReluOp::getOperationName());
+}
+void ClipOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<MergeClamps>(context, ClipOp::getOperationName());
+}
+void MaxOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<MinMaxToClamp<MaxOp>>(context);
+}
+void MinOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<MinMaxToClamp<MinOp>>(context);
+}
+
 LogicalResult ClipOp::evaluate(ArrayRef<ref::Tensor> operands,
                                SmallVectorImpl<ref::Tensor> &results,
                                std::string &error) {

@@ -65,9 +65,11 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
       return rewriter.notifyMatchFailure(bn,
                                          "conv and batch norm layouts differ");
     std::optional<ChannelAffine> a = readBatchNorm(bn);
-    if (!a || failed(foldIntoConv(rewriter, conv, *a, bn.getLoc())))
+    FailureOr<Value> folded = a ? foldIntoConv(rewriter, conv, *a, bn.getLoc())
+                                : FailureOr<Value>(failure());
+    if (failed(folded))
       return rewriter.notifyMatchFailure(bn, "parameters are not constants");
-    rewriter.replaceOp(bn, conv.getOutput());
+    rewriter.replaceOp(bn, *folded);
     return success();
   }
 };
@@ -85,9 +87,11 @@ struct FoldBatchNormIntoMatMul : OpRewritePattern<BatchNormOp> {
     if (channelDim(bn.getLayout(), rank) != rank - 1)
       return rewriter.notifyMatchFailure(bn, "channels are not the last dim");
     std::optional<ChannelAffine> a = readBatchNorm(bn);
-    if (!a || failed(foldIntoMatMul(rewriter, mm, *a, bn.getLoc())))
+    FailureOr<Value> folded = a ? foldIntoMatMul(rewriter, mm, *a, bn.getLoc())
+                                : FailureOr<Value>(failure());
+    if (failed(folded))
       return rewriter.notifyMatchFailure(bn, "parameters are not constants");
-    rewriter.replaceOp(bn, mm.getOutput());
+    rewriter.replaceOp(bn, *folded);
     return success();
   }
 };
@@ -163,9 +167,12 @@ template <typename OpTy> struct FoldScaleIntoProducer : OpRewritePattern<OpTy> {
       std::optional<ref::Tensor> v = readPerChannelConstant(
           c, rank, channelDim(conv.getLayout(), rank), o);
       std::optional<ChannelAffine> a = v ? toAffine(*v) : std::nullopt;
-      if (!a || failed(foldIntoConv(rewriter, conv, *a, op.getLoc())))
+      FailureOr<Value> folded =
+          a ? foldIntoConv(rewriter, conv, *a, op.getLoc())
+            : FailureOr<Value>(failure());
+      if (failed(folded))
         return rewriter.notifyMatchFailure(op, "not a per-channel constant");
-      rewriter.replaceOp(op, conv.getOutput());
+      rewriter.replaceOp(op, *folded);
       return success();
     }
     if (auto mm = prod.getDefiningOp<MatMulOp>();
@@ -176,9 +183,12 @@ template <typename OpTy> struct FoldScaleIntoProducer : OpRewritePattern<OpTy> {
       std::optional<ref::Tensor> v =
           readPerChannelConstant(c, rank, rank - 1, n);
       std::optional<ChannelAffine> a = v ? toAffine(*v) : std::nullopt;
-      if (!a || failed(foldIntoMatMul(rewriter, mm, *a, op.getLoc())))
+      FailureOr<Value> folded =
+          a ? foldIntoMatMul(rewriter, mm, *a, op.getLoc())
+            : FailureOr<Value>(failure());
+      if (failed(folded))
         return rewriter.notifyMatchFailure(op, "not a per-column constant");
-      rewriter.replaceOp(op, mm.getOutput());
+      rewriter.replaceOp(op, *folded);
       return success();
     }
     return rewriter.notifyMatchFailure(op, "no foldable producer");

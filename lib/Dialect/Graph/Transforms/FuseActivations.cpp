@@ -54,10 +54,12 @@ struct FuseConstantIntoConvBias : OpRewritePattern<OpTy> {
     ChannelAffine a;
     for (int64_t i = 0; i < o; ++i)
       a.shift.push_back(isSub ? -v->getF(i) : v->getF(i));
-    if (!allFinite(a.shift) ||
-        failed(foldIntoConv(rewriter, conv, a, op.getLoc())))
+    if (!allFinite(a.shift))
       return failure();
-    rewriter.replaceOp(op, conv.getOutput());
+    FailureOr<Value> folded = foldIntoConv(rewriter, conv, a, op.getLoc());
+    if (failed(folded))
+      return failure();
+    rewriter.replaceOp(op, *folded);
     return success();
   }
 };
@@ -89,11 +91,13 @@ struct FuseConstantIntoMatMulBias : OpRewritePattern<OpTy> {
       bias = SubOp::create(rewriter, loc, mm.getBias(), c);
     else
       bias = AddOp::create(rewriter, loc, mm.getBias(), c);
-    rewriter.modifyOpInPlace(mm, [&] {
-      mm.getBiasMutable().assign(bias);
-      mm->setLoc(rewriter.getFusedLoc({mm.getLoc(), loc}));
+    // A copy at the root, which the constant dominates (mm may not).
+    auto newMm = cast<MatMulOp>(rewriter.clone(*mm));
+    rewriter.modifyOpInPlace(newMm, [&] {
+      newMm.getBiasMutable().assign(bias);
+      newMm->setLoc(rewriter.getFusedLoc({mm.getLoc(), loc}));
     });
-    rewriter.replaceOp(op, mm.getOutput());
+    rewriter.replaceOp(op, newMm.getOutput());
     return success();
   }
 };

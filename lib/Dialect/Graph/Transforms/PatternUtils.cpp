@@ -225,8 +225,8 @@ bool isFoldableMatMul(MatMulOp mm, bool scalesWeights) {
 
 /// Rewrites `conv` in place to compute conv(x) * a.scale + a.shift per output
 /// channel. An empty scale leaves the weights alone.
-LogicalResult foldIntoConv(PatternRewriter &rewriter, ConvOp conv,
-                           const ChannelAffine &a, Location loc) {
+FailureOr<Value> foldIntoConv(PatternRewriter &rewriter, ConvOp conv,
+                              const ChannelAffine &a, Location loc) {
   RankedTensorType wType = conv.getWeight().getType();
   int64_t o = wType.getDimSize(0);
   Value newWeight = conv.getWeight();
@@ -253,18 +253,19 @@ LogicalResult foldIntoConv(PatternRewriter &rewriter, ConvOp conv,
     b.setF(c, b.getF(c) * (a.scale.empty() ? 1.0 : a.scale[c]) + a.shift[c]);
   Value newBias =
       createConstant(rewriter, loc, bType, b, nameHint(conv, ".bias"));
-  rewriter.modifyOpInPlace(conv, [&] {
-    conv.getWeightMutable().assign(newWeight);
-    conv.getBiasMutable().assign(newBias);
-    conv->setLoc(rewriter.getFusedLoc({conv.getLoc(), loc}));
+  auto newConv = cast<ConvOp>(rewriter.clone(*conv));
+  rewriter.modifyOpInPlace(newConv, [&] {
+    newConv.getWeightMutable().assign(newWeight);
+    newConv.getBiasMutable().assign(newBias);
+    newConv->setLoc(rewriter.getFusedLoc({conv.getLoc(), loc}));
   });
-  return success();
+  return newConv.getOutput();
 }
 
 /// Rewrites `mm` in place to compute mm(x) * a.scale + a.shift along the
 /// output's last dim (columns of the right operand).
-LogicalResult foldIntoMatMul(PatternRewriter &rewriter, MatMulOp mm,
-                             const ChannelAffine &a, Location loc) {
+FailureOr<Value> foldIntoMatMul(PatternRewriter &rewriter, MatMulOp mm,
+                                const ChannelAffine &a, Location loc) {
   RankedTensorType rType = mm.getRhs().getType();
   int64_t n = rType.getShape().back();
   Value newRhs = mm.getRhs();
@@ -296,12 +297,13 @@ LogicalResult foldIntoMatMul(PatternRewriter &rewriter, MatMulOp mm,
       SmallVector<int64_t>(b.shape().begin(), b.shape().end()), et);
   Value newBias =
       createConstant(rewriter, loc, bType, b, nameHint(mm, ".bias"));
-  rewriter.modifyOpInPlace(mm, [&] {
-    mm.getRhsMutable().assign(newRhs);
-    mm.getBiasMutable().assign(newBias);
-    mm->setLoc(rewriter.getFusedLoc({mm.getLoc(), loc}));
+  auto newMm = cast<MatMulOp>(rewriter.clone(*mm));
+  rewriter.modifyOpInPlace(newMm, [&] {
+    newMm.getRhsMutable().assign(newRhs);
+    newMm.getBiasMutable().assign(newBias);
+    newMm->setLoc(rewriter.getFusedLoc({mm.getLoc(), loc}));
   });
-  return success();
+  return newMm.getOutput();
 }
 
 } // namespace tessel::graph

@@ -95,15 +95,18 @@ bool allFinite(llvm::ArrayRef<double> v);
 bool isFoldableConv(ConvOp conv, bool scalesWeights);
 bool isFoldableMatMul(MatMulOp mm, bool scalesWeights);
 
-/// Rewrites `conv` in place to compute conv(x) * a.scale + a.shift per
-/// output channel (in double precision, rounded once); its location becomes
-/// the fusion of its own and `loc`.
-llvm::LogicalResult foldIntoConv(mlir::PatternRewriter &rewriter, ConvOp conv,
-                                 const ChannelAffine &a, mlir::Location loc);
+/// A copy of `conv`, created at the rewriter's insertion point (the root of
+/// the pattern, which all of conv's operands dominate), computing
+/// conv(x) * a.scale + a.shift per output channel (in double precision,
+/// rounded once), located at the fusion of conv's location and `loc`.
+llvm::FailureOr<mlir::Value> foldIntoConv(mlir::PatternRewriter &rewriter,
+                                          ConvOp conv, const ChannelAffine &a,
+                                          mlir::Location loc);
 /// The same for a matmul, along its output's last dim (the columns of its
 /// right operand).
-llvm::LogicalResult foldIntoMatMul(mlir::PatternRewriter &rewriter, MatMulOp mm,
-                                   const ChannelAffine &a, mlir::Location loc);
+llvm::FailureOr<mlir::Value> foldIntoMatMul(mlir::PatternRewriter &rewriter,
+                                            MatMulOp mm, const ChannelAffine &a,
+                                            mlir::Location loc);
 
 } // namespace tessel::graph
 

@@ -500,19 +500,34 @@ struct RecomposeLayerNorm : RewritePattern {
     return std::nullopt;
   }
 
-  /// reduce_mean(d^2) over the axes of the centering (d^2 as pow(d, 2) or
-  /// d * d).
-  static bool matchVariance(Value var, Value d, int64_t axis) {
-    std::optional<std::pair<Value, int64_t>> mean = matchTrailingMean(var);
-    if (!mean || mean->second != axis)
-      return false;
-    Value sq = mean->first;
+  /// `sq` is v * v or pow(v, 2) for some v with `same(v)`.
+  template <typename Pred> static bool isSquareOf(Value sq, Pred same) {
     if (auto pow = sq.getDefiningOp<PowOp>())
-      return getUniformConstant(pow.getRhs()) == 2.0 &&
-             sameCentering(pow.getLhs(), d);
+      return getUniformConstant(pow.getRhs()) == 2.0 && same(pow.getLhs());
     if (auto mul = sq.getDefiningOp<MulOp>())
-      return sameCentering(mul.getLhs(), d) && sameCentering(mul.getRhs(), d);
+      return same(mul.getLhs()) && same(mul.getRhs());
     return false;
+  }
+
+  /// The variance over the centering's axes: reduce_mean(d^2), or
+  /// reduce_mean(x^2) - mean^2 (ONNX's own LayerNormalization function).
+  static bool matchVariance(Value var, Value d, int64_t axis) {
+    if (std::optional<std::pair<Value, int64_t>> mean =
+            matchTrailingMean(var)) {
+      return mean->second == axis && isSquareOf(mean->first, [&](Value v) {
+               return sameCentering(v, d);
+             });
+    }
+    auto sub = var.getDefiningOp<SubOp>();
+    auto center = d.getDefiningOp<SubOp>();
+    if (!sub || !center)
+      return false;
+    Value x = center.getLhs(), mean = center.getRhs();
+    std::optional<std::pair<Value, int64_t>> meanSq =
+        matchTrailingMean(sub.getLhs());
+    return meanSq && meanSq->second == axis &&
+           isSquareOf(meanSq->first, [&](Value v) { return v == x; }) &&
+           isSquareOf(sub.getRhs(), [&](Value v) { return v == mean; });
   }
 
   static std::optional<ref::DType> toDTypeOf(RankedTensorType t) {
@@ -523,13 +538,14 @@ struct RecomposeLayerNorm : RewritePattern {
   }
 };
 
-/// A constant that varies only along the normalized dims of `ln`, reshaped
-/// to the normalized shape's rank (null if it does not fit).
+/// A value that varies only along the normalized dims of `ln`, reshaped to
+/// the normalized shape's rank (null if it does not fit).
 Value normalizedParameter(PatternRewriter &rewriter, LayerNormOp ln, Value c) {
   RankedTensorType type = ln.getOutput().getType();
   int64_t axis = ln.getAxis(), rank = type.getRank();
   std::optional<SmallVector<int64_t>> shape = padShapeToRank(c.getType(), rank);
-  if (!shape || !getConstantAttr(c))
+  if (!shape || cast<RankedTensorType>(c.getType()).getElementType() !=
+                    type.getElementType())
     return {};
   for (int64_t i = 0; i < axis; ++i)
     if ((*shape)[i] != 1)
@@ -555,9 +571,14 @@ struct AbsorbLayerNormScale : OpRewritePattern<MulOp> {
       Value gamma = normalizedParameter(rewriter, ln, g);
       if (!gamma)
         continue;
+      // A new layer norm at the root, which gamma dominates (ln may not).
       Value scale = MulOp::create(rewriter, op.getLoc(), ln.getScale(), gamma);
-      rewriter.modifyOpInPlace(ln, [&] { ln.getScaleMutable().assign(scale); });
-      rewriter.replaceOp(op, ln.getOutput());
+      auto newLn = cast<LayerNormOp>(rewriter.clone(*ln));
+      rewriter.modifyOpInPlace(newLn, [&] {
+        newLn.getScaleMutable().assign(scale);
+        newLn->setLoc(rewriter.getFusedLoc({ln.getLoc(), op.getLoc()}));
+      });
+      rewriter.replaceOp(op, newLn.getOutput());
       return success();
     }
     return failure();
@@ -584,11 +605,12 @@ struct AbsorbLayerNormBias : OpRewritePattern<AddOp> {
           ln.getBias()
               ? Value(AddOp::create(rewriter, op.getLoc(), ln.getBias(), beta))
               : beta;
-      rewriter.modifyOpInPlace(ln, [&] {
-        ln.getBiasMutable().assign(bias);
-        ln->setLoc(rewriter.getFusedLoc({ln.getLoc(), op.getLoc()}));
+      auto newLn = cast<LayerNormOp>(rewriter.clone(*ln));
+      rewriter.modifyOpInPlace(newLn, [&] {
+        newLn.getBiasMutable().assign(bias);
+        newLn->setLoc(rewriter.getFusedLoc({ln.getLoc(), op.getLoc()}));
       });
-      rewriter.replaceOp(op, ln.getOutput());
+      rewriter.replaceOp(op, newLn.getOutput());
       return success();
     }
     return failure();

@@ -43,7 +43,9 @@ class Graph_SimpleUnaryOp<string mnemonic, string refKind, string formula>
   let description = "Computes `" # formula # "` elementwise.";
 }
 
-def Graph_ReluOp : Graph_SimpleUnaryOp<"relu", "Relu", "max(x, 0)">;
+def Graph_ReluOp : Graph_SimpleUnaryOp<"relu", "Relu", "max(x, 0)"> {
+  let hasCanonicalizer = 1;
+}
 def Graph_SigmoidOp : Graph_SimpleUnaryOp<"sigmoid", "Sigmoid", "1 / (1 + exp(-x))">;
 def Graph_TanhOp : Graph_SimpleUnaryOp<"tanh", "Tanh", "tanh(x)">;
 def Graph_ErfOp : Graph_SimpleUnaryOp<"erf", "Erf", "erf(x)">;
@@ -112,6 +114,7 @@ def Graph_ClipOp : Graph_UnaryOp<"clip", ""> {
                        OptionalAttr<F64Attr>:$max);
   let hasVerifier = 1;
   let customFold = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_CastOp : Graph_Op<"cast", [Graph_BroadcastElementwise]> {
@@ -209,8 +212,12 @@ def Graph_DivOp : Graph_BinaryOp<"div", "Div"> {
 def Graph_PowOp : Graph_BinaryOp<"pow", "Pow"> {
   let description = "The exponent may have another element type than the base.";
 }
-def Graph_MaxOp : Graph_BinaryOp<"max", "Max", 0, [Commutative]>;
-def Graph_MinOp : Graph_BinaryOp<"min", "Min", 0, [Commutative]>;
+def Graph_MaxOp : Graph_BinaryOp<"max", "Max", 0, [Commutative]> {
+  let hasCanonicalizer = 1;
+}
+def Graph_MinOp : Graph_BinaryOp<"min", "Min", 0, [Commutative]> {
+  let hasCanonicalizer = 1;
+}
 def Graph_ModOp : Graph_BinaryOp<"mod", ""> {
   let description = [{
     ONNX Mod: with `fmod` the result takes the dividend's sign (C fmod),
