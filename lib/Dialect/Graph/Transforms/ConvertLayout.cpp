@@ -88,7 +88,7 @@ struct GraphConvertLayoutPass
                  ConvertOpLayout<MaxPoolOp>, ConvertOpLayout<AvgPoolOp>,
                  ConvertOpLayout<BatchNormOp>>(ctx, layout);
     populateSinkTransposePatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyGraphPatterns(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -209,7 +209,7 @@ struct GraphFoldBatchNormPass
           ctx);
       populateFuseBiasPatterns(patterns);
     }
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyGraphPatterns(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

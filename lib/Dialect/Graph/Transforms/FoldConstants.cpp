@@ -65,9 +65,12 @@ struct GraphFoldConstantsPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<EvaluateOnConstants>(&getContext(), maxElements);
-    // The greedy driver also erases ops whose results are unused (all graph
-    // ops are pure) and folds with the ops' own folders.
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // The ops' own folders stay off, so that `max-elements` alone decides
+    // what is evaluated; the driver still erases ops whose results are
+    // unused (all graph ops are pure).
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyGraphPatterns(getOperation(), std::move(patterns), config)))
       signalPassFailure();
   }
 };

@@ -190,7 +190,7 @@ struct GraphFuseActivationsPass
     if (fuseBias)
       populateFuseBiasPatterns(patterns);
     patterns.add<FuseActivation>(ctx, fuseIntoAdd);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyGraphPatterns(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -75,6 +75,17 @@ Value createConstant(OpBuilder &b, Location loc, RankedTensorType type,
   return ConstantOp::create(b, loc, type, toElementsAttr(type, t, nameHint));
 }
 
+LogicalResult applyGraphPatterns(Operation *root,
+                                 const FrozenRewritePatternSet &patterns,
+                                 GreedyRewriteConfig config) {
+  int64_t numOps = 0;
+  root->walk([&](Operation *) { ++numOps; });
+  config.setMaxNumRewrites(std::max<int64_t>(100000, 100 * numOps));
+  if (succeeded(applyPatternsGreedily(root, patterns, config)))
+    return success();
+  return root->emitError("graph rewrite patterns did not converge");
+}
+
 std::string nameHint(Operation *op, StringRef suffix) {
   std::string base = op->getName().stripDialect().str();
   Location loc = op->getLoc();

@@ -7,6 +7,8 @@
 #include "tessel/Reference/Tensor.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <optional>
 #include <string>
@@ -44,8 +46,14 @@ std::string nameHint(mlir::Operation *op, llvm::StringRef suffix = "");
 /// The type is a float tensor (not quantized).
 bool isFloatTensor(mlir::Type type);
 
-/// `v` has exactly one use, by one op.
-inline bool hasSingleUse(mlir::Value v) { return v.hasOneUse(); }
+/// Applies `patterns` greedily to `root`'s regions with a bound on the
+/// number of rewrites (a generous multiple of the op count), so that a pair
+/// of patterns undoing each other ends in a pass failure instead of a hang.
+/// Fails when the rewrite did not converge.
+llvm::LogicalResult
+applyGraphPatterns(mlir::Operation *root,
+                   const mlir::FrozenRewritePatternSet &patterns,
+                   mlir::GreedyRewriteConfig config = {});
 
 //===----------------------------------------------------------------------===//
 // Permutations: a perm p maps result dim i to input dim p[i] (as transpose).

@@ -572,7 +572,10 @@ struct AbsorbLayerNormScale : OpRewritePattern<MulOp> {
       if (!gamma)
         continue;
       // A new layer norm at the root, which gamma dominates (ln may not).
-      Value scale = MulOp::create(rewriter, op.getLoc(), ln.getScale(), gamma);
+      Value scale = getUniformConstant(ln.getScale()) == 1.0
+                        ? gamma
+                        : Value(MulOp::create(rewriter, op.getLoc(),
+                                              ln.getScale(), gamma));
       auto newLn = cast<LayerNormOp>(rewriter.clone(*ln));
       rewriter.modifyOpInPlace(newLn, [&] {
         newLn.getScaleMutable().assign(scale);
@@ -637,7 +640,7 @@ struct GraphRecomposePass
       patterns.add<RecomposeSoftmax, RecomposeLogSoftmax>(ctx);
     if (matmulBias)
       populateFuseBiasPatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyGraphPatterns(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

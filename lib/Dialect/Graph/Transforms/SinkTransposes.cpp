@@ -39,17 +39,37 @@ TransposeOp movableTranspose(Value v, Operation *user) {
   return t;
 }
 
+/// An existing transpose(v, perm) before `user` in its block that other
+/// ops keep alive (a residual shortcut already transposed for a
+/// layout-converted op), or null. One that only `user` uses is the
+/// transpose being moved: reusing it would move it back and forth.
+Value existingTranspose(Value v, ArrayRef<int64_t> perm, Operation *user) {
+  for (Operation *u : v.getUsers()) {
+    auto t = dyn_cast<TransposeOp>(u);
+    if (!t || t.getPerm() != perm || t->getBlock() != user->getBlock() ||
+        !t->isBeforeInBlock(user) ||
+        llvm::is_contained(user->getOperands(), t.getOutput()))
+      continue;
+    if (llvm::any_of(t->getUsers(), [&](Operation *o) { return o != user; }))
+      return t.getOutput();
+  }
+  return {};
+}
+
 /// The type of `type` with its dims permuted: result dim i is dim perm[i].
 RankedTensorType permuteType(Type type, ArrayRef<int64_t> perm) {
   auto t = cast<RankedTensorType>(type);
   return RankedTensorType::get(permute(t.getShape(), perm), t.getElementType());
 }
 
-/// `v` (rank <= rank(P)) expressed in the untransposed dim order: the value
-/// w with transpose(w, P) broadcasting like v. Constants are transposed
-/// (and fold); other values only when a reshape does it. Null if neither.
-Value untranspose(PatternRewriter &rewriter, Location loc, Value v,
+/// `v` (rank <= rank(P)), an operand of `user`, expressed in the
+/// untransposed dim order: the value w with transpose(w, P) broadcasting
+/// like v. Constants are transposed (and fold); other values are an existing
+/// transpose(v, P^-1) or, when only size-1 dims move, a reshape. Null if
+/// none of these.
+Value untranspose(PatternRewriter &rewriter, Operation *user, Value v,
                   ArrayRef<int64_t> perm) {
+  Location loc = user->getLoc();
   int64_t rank = perm.size();
   std::optional<SmallVector<int64_t>> shape = padShapeToRank(v.getType(), rank);
   if (!shape)
@@ -64,6 +84,8 @@ Value untranspose(PatternRewriter &rewriter, Location loc, Value v,
                   : ReshapeOp::create(rewriter, loc, padded, v).getResult();
     return TransposeOp::create(rewriter, loc, target, r, inv);
   }
+  if (Value t = existingTranspose(v, inv, user))
+    return t;
   // Only size-1 dims move: a reshape.
   int64_t last = -1;
   for (int64_t p : inv) {
@@ -138,15 +160,16 @@ struct SinkThroughElementwise : RewritePattern {
         operands.push_back(t.getInput());
         continue;
       }
-      // Only constants and reshapable values: anything else would need a
-      // new transpose.
-      if (!getConstantAttr(v) && !isReshapable(v, perm))
+      // Only constants, reshapable values and values already transposed:
+      // anything else would need a new transpose.
+      if (!getConstantAttr(v) && !isReshapable(v, perm) &&
+          !existingTranspose(v, invertPermutation(perm), op))
         return failure();
       operands.push_back(Value());
     }
     for (auto [i, v] : llvm::enumerate(op->getOperands()))
       if (!operands[i])
-        operands[i] = untranspose(rewriter, op->getLoc(), v, perm);
+        operands[i] = untranspose(rewriter, op, v, perm);
     SmallVector<int64_t> inv = invertPermutation(perm);
     Operation *newOp =
         cloneWith(rewriter, op, operands, {permuteType(type, inv)});
@@ -286,7 +309,7 @@ struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
     }
     for (auto [i, v] : llvm::enumerate(op.getInputs()))
       if (!inputs[i])
-        inputs[i] = untranspose(rewriter, op.getLoc(), v, perm);
+        inputs[i] = untranspose(rewriter, op, v, perm);
     SmallVector<int64_t> inv = invertPermutation(perm);
     Operation *newOp = cloneWith(rewriter, op, inputs,
                                  {permuteType(op.getOutput().getType(), inv)});
@@ -373,7 +396,7 @@ struct GraphSinkTransposesPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateSinkTransposePatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyGraphPatterns(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };
