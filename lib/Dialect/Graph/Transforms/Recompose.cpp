@@ -42,16 +42,26 @@ struct Product {
   double constant = 1.0;      ///< Product of the uniform constant leaves.
 };
 
+/// A mul or div of `v` by a uniform constant (a scaling).
+bool isScaling(Operation *op) {
+  if (auto mul = dyn_cast<MulOp>(op))
+    return getUniformConstant(mul.getLhs()) || getUniformConstant(mul.getRhs());
+  if (auto div = dyn_cast<DivOp>(op))
+    return getUniformConstant(div.getRhs()).has_value();
+  return false;
+}
+
 /// Collects the factors of `v`: nested `mul`s and `div`s by a uniform
-/// constant are walked when they have a single use (or are the root);
-/// anything else is a leaf.
+/// constant are walked when they have a single use, are the root, or are a
+/// scaling (which CSE may have shared between two chains; it stays for its
+/// other users); anything else is a leaf.
 void flattenProduct(Value v, Product &p, bool isRoot = true, int depth = 0) {
   if (std::optional<double> c = getUniformConstant(v)) {
     p.constant *= *c;
     return;
   }
   Operation *op = v.getDefiningOp();
-  if (op && depth < 6 && (isRoot || v.hasOneUse())) {
+  if (op && depth < 6 && (isRoot || v.hasOneUse() || isScaling(op))) {
     if (auto mul = dyn_cast<MulOp>(op)) {
       flattenProduct(mul.getLhs(), p, false, depth + 1);
       flattenProduct(mul.getRhs(), p, false, depth + 1);
@@ -254,8 +264,9 @@ struct RecomposeHardSigmoid : RewritePattern {
   double tol;
 };
 
-/// x * C * h with h = hard_sigmoid(x, a, b), C a = 1/6, C b = 1/2, or
-/// h = clip(x + b, 0, M) with C = 1/6, C b = 1/2, C M = 1.
+/// x * C * h with h = hard_sigmoid(x, 1/6, 1/2) and C = 1 (the clamp's
+/// upper bound does not scale), or h = clip(x + b, 0, M) with C = 1/6,
+/// C b = 1/2, C M = 1.
 struct RecomposeHardSwish : OpRewritePattern<MulOp> {
   RecomposeHardSwish(MLIRContext *ctx, double tol)
       : OpRewritePattern<MulOp>(ctx, /*benefit=*/2), tol(tol) {}
@@ -279,9 +290,9 @@ struct RecomposeHardSwish : OpRewritePattern<MulOp> {
         continue;
       bool match = false;
       if (auto hs = h.getDefiningOp<HardSigmoidOp>()) {
-        match = hs.getInput() == x &&
-                isClose(C * hs.getAlpha().convertToDouble(), 1.0 / 6, tol) &&
-                isClose(C * hs.getBeta().convertToDouble(), 0.5, tol);
+        match = hs.getInput() == x && isClose(C, 1.0, tol) &&
+                isClose(hs.getAlpha().convertToDouble(), 1.0 / 6, tol) &&
+                isClose(hs.getBeta().convertToDouble(), 0.5, tol);
       } else if (std::optional<ClipForm> c = matchShiftedRelu6(h)) {
         match = c->x == x && isClose(C, 1.0 / 6, tol) &&
                 isClose(C * c->b, 0.5, tol) && isClose(C * c->m, 1.0, tol);

@@ -273,14 +273,28 @@ func.func @hard_swish_forms(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>,
 
 // -----
 
-// x * hard_sigmoid(x) with ONNX's default alpha 0.2 is not a HardSwish.
-// CHECK-LABEL: func.func @not_hard_swish
-// CHECK: graph.hard_sigmoid
+// x * hard_sigmoid(x) with ONNX's default alpha 0.2 is not a HardSwish, and
+// neither is 2 x * hard_sigmoid(x, 1/12, 1/4) (the clamp's upper bound
+// does not scale with the factor); x * hard_sigmoid(x, 1/6, 1/2) is.
+// CHECK-LABEL: func.func @hard_swish_from_hard_sigmoid
+// CHECK-SAME: (%[[X:.*]]: tensor<8xf32>)
+// CHECK: graph.hard_sigmoid %[[X]] {alpha = 2.000000e-01 : f64
 // CHECK-NEXT: graph.mul
-func.func @not_hard_swish(%x: tensor<8xf32>) -> tensor<8xf32> {
+// CHECK: graph.hard_sigmoid %[[X]] {alpha = 0.083333333333333329 : f64
+// CHECK-NEXT: graph.mul
+// CHECK-NEXT: graph.mul
+// CHECK-NEXT: %[[HS:.*]] = graph.hard_swish %[[X]]
+// CHECK-NEXT: return %{{.*}}, %{{.*}}, %[[HS]]
+func.func @hard_swish_from_hard_sigmoid(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) {
+  %two = graph.constant dense<2.0> : tensor<f32>
   %0 = graph.hard_sigmoid %x {alpha = 0.2 : f64, beta = 0.5 : f64} : (tensor<8xf32>) -> tensor<8xf32>
   %1 = graph.mul %x, %0 : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
-  return %1 : tensor<8xf32>
+  %2 = graph.hard_sigmoid %x {alpha = 0.083333333333333329 : f64, beta = 0.25 : f64} : (tensor<8xf32>) -> tensor<8xf32>
+  %3 = graph.mul %x, %2 : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  %4 = graph.mul %3, %two : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %5 = graph.hard_sigmoid %x {alpha = 0.16666666666666666 : f64, beta = 0.5 : f64} : (tensor<8xf32>) -> tensor<8xf32>
+  %6 = graph.mul %5, %x : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+  return %1, %4, %6 : tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
 }
 
 // -----
