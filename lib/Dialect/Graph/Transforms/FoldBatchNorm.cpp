@@ -115,7 +115,8 @@ struct DecomposeBatchNorm : OpRewritePattern<BatchNormOp> {
       shape.append(rank - 2, 1);
     auto pType = RankedTensorType::get(shape, type.getElementType());
     ref::DType dt = *toDType(type.getElementType());
-    ref::Tensor s(dt, toShape(shape)), t(dt, toShape(shape));
+    ref::Shape refShape(shape.begin(), shape.end());
+    ref::Tensor s(dt, refShape), t(dt, refShape);
     for (int64_t i = 0; i < c; ++i) {
       s.setF(i, a->scale[i]);
       t.setF(i, a->shift[i]);
@@ -126,10 +127,6 @@ struct DecomposeBatchNorm : OpRewritePattern<BatchNormOp> {
     Value mul = MulOp::create(rewriter, loc, bn.getInput(), sv);
     rewriter.replaceOpWithNewOp<AddOp>(bn, mul, tv);
     return success();
-  }
-
-  static ref::Shape toShape(ArrayRef<int64_t> a) {
-    return ref::Shape(a.begin(), a.end());
   }
 };
 

@@ -13,7 +13,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PatternUtils.h"
-#include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Dialect/Graph/Transforms/Passes.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -479,11 +478,10 @@ struct RecomposeLayerNorm : RewritePattern {
       int64_t axis = centered->second;
       auto scaleType = RankedTensorType::get(type.getShape().drop_front(axis),
                                              type.getElementType());
-      ref::Tensor ones(*toDTypeOf(type), toRefShape(scaleType.getShape()));
-      for (int64_t j = 0; j < ones.numel(); ++j)
-        ones.setF(j, 1.0);
-      Value scale = createConstant(rewriter, op->getLoc(), scaleType, ones,
-                                   nameHint(op, ".gamma"));
+      Value scale = ConstantOp::create(
+          rewriter, op->getLoc(), scaleType,
+          DenseElementsAttr::get(
+              scaleType, rewriter.getFloatAttr(type.getElementType(), 1.0)));
       rewriter.replaceOpWithNewOp<LayerNormOp>(op, type, x, scale, Value(),
                                                static_cast<uint64_t>(axis),
                                                APFloat(*eps));
@@ -539,13 +537,6 @@ struct RecomposeLayerNorm : RewritePattern {
     return meanSq && meanSq->second == axis &&
            isSquareOf(meanSq->first, [&](Value v) { return v == x; }) &&
            isSquareOf(sub.getRhs(), [&](Value v) { return v == mean; });
-  }
-
-  static std::optional<ref::DType> toDTypeOf(RankedTensorType t) {
-    return toDType(t.getElementType());
-  }
-  static ref::Shape toRefShape(ArrayRef<int64_t> s) {
-    return ref::Shape(s.begin(), s.end());
   }
 };
 
