@@ -1,6 +1,6 @@
 //===- CPUCompiler.cpp - graph IR to a CPU deployable binary --------------===//
 #include "tessel/Compiler/CPUCompiler.h"
-#include "tessel/Compiler/Pipelines.h"
+#include "tessel/Transforms/Pipelines.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Runtime/HostCode.h"
 

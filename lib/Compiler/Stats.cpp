@@ -40,8 +40,8 @@ static std::string formatBytes(int64_t bytes) {
 }
 
 void tessel::printStatsTable(llvm::raw_ostream &os, StringRef title,
-                             const ModelStats &before,
-                             const ModelStats &after) {
+                             const ModelStats &before, const ModelStats &after,
+                             const std::map<std::string, int64_t> *onnxNodes) {
   std::set<std::string> names;
   for (auto &[n, c] : before.opCounts)
     names.insert(n);
@@ -56,6 +56,25 @@ void tessel::printStatsTable(llvm::raw_ostream &os, StringRef title,
        << "\n";
   };
   os << title << "\n";
+  if (onnxNodes && !onnxNodes->empty()) {
+    size_t w = 12;
+    int64_t total = 0;
+    for (auto &[n, c] : *onnxNodes) {
+      w = std::max(w, n.size());
+      total += c;
+    }
+    auto onnxRow = [&](StringRef name, StringRef count) {
+      os << "  " << llvm::left_justify(name, w) << "  "
+         << llvm::right_justify(count, 12) << "\n";
+    };
+    onnxRow("onnx node", "original");
+    os << "  " << std::string(w + 14, '-') << "\n";
+    for (auto &[n, c] : *onnxNodes)
+      onnxRow(n, std::to_string(c));
+    os << "  " << std::string(w + 14, '-') << "\n";
+    onnxRow("total nodes", std::to_string(total));
+    os << "\n";
+  }
   row("op", "imported", "optimized");
   os << "  " << std::string(width + 28, '-') << "\n";
   for (const std::string &n : names) {

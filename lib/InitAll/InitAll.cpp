@@ -6,11 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "tessel/InitAll.h"
-#include "tessel/Compiler/Pipelines.h"
 #include "tessel/Conversion/Passes.h"
 #include "tessel/Dialect/CPU/IR/CPUDialect.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
+#include "tessel/Dialect/Graph/Transforms/Passes.h"
 #include "tessel/Transforms/Passes.h"
+#include "tessel/Transforms/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -26,6 +27,7 @@ void tessel::registerAllDialects(mlir::DialectRegistry &registry) {
 
 void tessel::registerAllPasses() {
   mlir::registerAllPasses();
+  graph::registerGraphTransformsPasses();
   tessel::registerTesselConversionPasses();
   tessel::registerTesselTransformsPasses();
   tessel::registerPipelines();

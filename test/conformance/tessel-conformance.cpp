@@ -11,15 +11,17 @@
 // expected-pass file from this run.
 //
 //===----------------------------------------------------------------------===//
+#include "NodeTestSupport.h"
 #include "tessel/Compiler/CPUCompiler.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
+#include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/InitAll.h"
 #include "tessel/Runtime/Runtime.h"
+#include "tessel/Transforms/Pipelines.h"
 #include "tessel/Dialect/Graph/Utils/Interpreter.h"
+#include "tessel/Support/Float16.h"
 #include "tessel/Target/ONNX/Import.h"
 #include "tessel/Target/ONNX/TensorIO.h"
-#include "tessel/Dialect/Graph/IR/TensorConversion.h"
-#include "tessel/Support/Float16.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -124,46 +126,6 @@ bool compare(const ref::Tensor &actual, const ref::Tensor &expected,
   return true;
 }
 
-/// Debian's (ONNX 1.12) test data stores bfloat16 tensors as UINT16 bit
-/// patterns; reinterpret them.
-ref::Tensor fixBf16(ref::Tensor t, ref::DType want) {
-  if (want != ref::DType::BF16 || t.dtype() != ref::DType::U16)
-    return t;
-  ref::Tensor out(ref::DType::BF16, t.shape());
-  for (int64_t i = 0; i < t.numel(); ++i)
-    out.setF(i, support::bf16ToFloat(static_cast<uint16_t>(t.getI(i))));
-  return out;
-}
-
-/// Imports a test's model; if it needs an input to be a compile-time
-/// constant (axes, sizes, repeats as graph inputs), retries with the small
-/// inputs frozen to their test values, as a deployment engineer would.
-OwningOpRef<ModuleOp> importTest(const std::string &dir, MLIRContext &ctx,
-                                 std::string &diagnostics,
-                                 std::string &frozenNames) {
-  onnx_import::ImportOptions options;
-  OwningOpRef<ModuleOp> module =
-      onnx_import::importFile(dir + "/model.onnx", &ctx, options);
-  if (module ||
-      diagnostics.find("must be a compile-time constant") == std::string::npos)
-    return module;
-  std::string error;
-  std::vector<std::string> names = onnx_import::modelInputNames(
-      dir + "/model.onnx");
-  for (size_t i = 0; i < names.size(); ++i) {
-    auto t = onnx_import::readTensorProtoFile(
-        dir + "/test_data_set_0/input_" + std::to_string(i) + ".pb", error);
-    if (failed(t) || t->tensor.numel() > 64)
-      continue;
-    options.frozenInputs[names[i]] = t->tensor;
-    frozenNames += (frozenNames.empty() ? "" : ",") + names[i];
-  }
-  if (options.frozenInputs.empty())
-    return module;
-  diagnostics.clear();
-  return onnx_import::importFile(dir + "/model.onnx", &ctx, options);
-}
-
 /// Compiles the module for the host CPU, loads the binary with the runtime
 /// and runs it.
 FailureOr<std::vector<ref::Tensor>> runOnCPU(ModuleOp module,
@@ -179,9 +141,11 @@ FailureOr<std::vector<ref::Tensor>> runOnCPU(ModuleOp module,
     return success();
   });
   {
+    // What tessel-compile --target=cpu runs.
     PassManager pm(module.getContext());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
+    GraphOptimizeOptions graphOptions;
+    graphOptions.layout = graph::Layout::NHWC;
+    buildGraphOptimizePipeline(pm, graphOptions);
     if (failed(pm.run(module))) {
       error = "graph optimization failed: " + diagnostics;
       return failure();
@@ -248,7 +212,8 @@ Outcome runTest(const std::string &dir) {
     return success();
   });
   std::string frozen;
-  OwningOpRef<ModuleOp> module = importTest(dir, ctx, diagnostics, frozen);
+  OwningOpRef<ModuleOp> module =
+      nodetest::importTest(dir, ctx, diagnostics, frozen);
   if (!module)
     return {"REJECT", firstLine(diagnostics)};
   std::string note = frozen.empty() ? "" : "frozen inputs: " + frozen;
@@ -258,22 +223,8 @@ Outcome runTest(const std::string &dir) {
   auto func = *module->getOps<func::FuncOp>().begin();
   std::vector<ref::Tensor> inputs;
   std::string error;
-  std::vector<std::string> names =
-      onnx_import::modelInputNames(dir + "/model.onnx");
-  for (unsigned i = 0, arg = 0; i < names.size(); ++i) {
-    if (frozen.find(names[i]) != std::string::npos &&
-        llvm::is_contained(llvm::split(frozen, ','), names[i]))
-      continue;
-    auto t = onnx_import::readTensorProtoFile(
-        data + "/input_" + std::to_string(i) + ".pb", error);
-    if (failed(t))
-      return {"IMPORTED", "unreadable test data: " + firstLine(error)};
-    if (arg >= func.getNumArguments())
-      return {"IMPORTED", "test data does not match the model's inputs"};
-    auto type = cast<RankedTensorType>(func.getArgument(arg++).getType());
-    inputs.push_back(
-        fixBf16(std::move(t->tensor), *graph::toDType(type.getElementType())));
-  }
+  if (failed(nodetest::readInputs(dir, func, frozen, inputs, error)))
+    return {"IMPORTED", error};
   FailureOr<std::vector<ref::Tensor>> outputs =
       backend == "cpu" ? runOnCPU(*module, func, inputs, error)
                        : graph::interpret(func, inputs, error);
@@ -285,7 +236,8 @@ Outcome runTest(const std::string &dir) {
     if (failed(e))
       return {"IMPORTED", "unreadable test data: " + firstLine(error)};
     std::string detail;
-    ref::Tensor expected = fixBf16(std::move(e->tensor), (*outputs)[i].dtype());
+    ref::Tensor expected =
+        nodetest::fixBf16(std::move(e->tensor), (*outputs)[i].dtype());
     if (!compare((*outputs)[i], expected, detail))
       return {"MISMATCH", "output " + std::to_string(i) + ": " + detail};
   }

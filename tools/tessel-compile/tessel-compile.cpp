@@ -17,6 +17,7 @@
 #include "tessel/InitAll.h"
 #include "tessel/Target/NPU/Chip.h"
 #include "tessel/Target/ONNX/Import.h"
+#include "tessel/Transforms/Pipelines.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -24,7 +25,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -59,6 +60,16 @@ static cl::opt<std::string> dumpDir("dump-dir",
 static cl::opt<bool> stats("tessel-stats",
                            cl::desc("(also --stats) Print op counts and model "
                                     "size as imported and as optimized"));
+static cl::opt<tessel::graph::Layout>
+    layout("layout",
+           cl::desc("Layout of the optimized graph's convs and pools "
+                    "(default: nhwc when compiling for the CPU, whose "
+                    "kernels are channels-last; nchw for --emit=graph)"),
+           cl::init(tessel::graph::Layout::NCHW),
+           cl::values(clEnumValN(tessel::graph::Layout::NCHW, "nchw",
+                                 "channels first, as imported"),
+                      clEnumValN(tessel::graph::Layout::NHWC, "nhwc",
+                                 "channels last")));
 static cl::opt<std::string>
     inputShapes("input-shape",
                 cl::desc("Fix input shapes: name=1x3x224x224[,name2=...]"));
@@ -96,6 +107,11 @@ static int writeText(StringRef text, StringRef path) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   tessel::registerAllPasses();
+  // --mlir-timing, --mlir-print-ir-after-all and friends, as in tessel-opt.
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
   std::vector<const char *> args(argv, argv + argc);
   for (const char *&a : args)
     if (StringRef(a) == "--stats" || StringRef(a) == "-stats")
@@ -189,16 +205,30 @@ int main(int argc, char **argv) {
     return printModule();
 
   {
+    // The pipeline tessel-opt replays as
+    // --pass-pipeline='builtin.module(tessel-graph-optimize{layout=...})'.
+    DefaultTimingManager tm;
+    applyDefaultTimingManagerCLOptions(tm);
     PassManager pm(&context);
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    TimingScope timing = tm.getRootScope();
+    pm.enableTiming(timing);
+    tessel::GraphOptimizeOptions options;
+    options.layout = layout;
+    bool compiling = emit != "graph";
+    if (!layout.getNumOccurrences() && compiling && target == "cpu")
+      options.layout = tessel::graph::Layout::NHWC;
+    tessel::buildGraphOptimizePipeline(pm, options);
     if (failed(pm.run(*module)))
       return 1;
   }
   if (stats) {
+    std::map<std::string, int64_t> onnxNodes =
+        tessel::onnx_import::modelNodeCounts(inputFile);
     tessel::printStatsTable(llvm::outs(),
                             "Tessel model statistics: " + inputFile, before,
-                            tessel::collectStats(*module));
+                            tessel::collectStats(*module), &onnxNodes);
     if (emit.empty() && outputFile.empty())
       return 0;
   }

@@ -26,9 +26,12 @@ struct ModelStats {
 /// Counts the ops of every function in `module`.
 ModelStats collectStats(mlir::ModuleOp module);
 
-/// Prints `before` and `after` side by side, with a title line.
+/// Prints `before` and `after` side by side, with a title line; with
+/// `onnxNodes` (node counts by ONNX op type), the original model's nodes
+/// first.
 void printStatsTable(llvm::raw_ostream &os, llvm::StringRef title,
-                     const ModelStats &before, const ModelStats &after);
+                     const ModelStats &before, const ModelStats &after,
+                     const std::map<std::string, int64_t> *onnxNodes = nullptr);
 
 } // namespace tessel
 

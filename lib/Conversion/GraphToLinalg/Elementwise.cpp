@@ -76,11 +76,16 @@ struct BinaryLowering : OpConversionPattern<OpTy> {
       k = op.getFmod() ? BinaryKind::FMod : BinaryKind::Mod;
     Type type = op.getLhs().getType().getElementType();
     Type rhsType = op.getRhs().getType().getElementType();
+    // graph.add may carry a fused activation, applied after the sum.
+    g::ActivationAttr act;
+    if constexpr (std::is_same_v<OpTy, g::AddOp>)
+      act = op.getActivationAttr();
     Value r = elementwise(
         rewriter, op.getLoc(), loweredType(op.getOutput()),
         adaptor.getOperands(),
         [&](OpBuilder &b, Location loc, ValueRange args) {
-          return emitBinary(b, loc, k, args[0], args[1], type, rhsType);
+          Value v = emitBinary(b, loc, k, args[0], args[1], type, rhsType);
+          return emitActivation(b, loc, act, v, type);
         });
     rewriter.replaceOp(op, r);
     return success();

@@ -200,7 +200,9 @@ struct ConvUKernel : OpConversionPattern<g::ConvOp> {
           residual = other;
           last = add;
           fused.push_back(add);
-          if (add->hasOneUse())
+          if (g::ActivationAttr a = add.getActivationAttr())
+            act = a; // The add's own fused activation.
+          else if (add->hasOneUse())
             if (g::ActivationAttr a =
                     activationOf(*add->getUsers().begin())) {
               act = a;

@@ -231,6 +231,20 @@ std::vector<std::string> tessel::onnx_import::modelOpTypes(StringRef path) {
   return std::vector<std::string>(ops.begin(), ops.end());
 }
 
+std::map<std::string, int64_t>
+tessel::onnx_import::modelNodeCounts(StringRef path) {
+  MLIRContext ctx;
+  ScopedDiagnosticHandler quiet(&ctx, [](Diagnostic &) { return success(); });
+  FailureOr<LoadedModel> model = loadModelFile(path, &ctx);
+  std::map<std::string, int64_t> counts;
+  if (succeeded(model))
+    for (const onnx::NodeProto &node : model->proto->graph().node())
+      ++counts[isDefaultDomain(node.domain())
+                   ? node.op_type()
+                   : node.domain() + "." + node.op_type()];
+  return counts;
+}
+
 std::vector<std::string> tessel::onnx_import::modelInputNames(StringRef path) {
   MLIRContext ctx;
   ScopedDiagnosticHandler quiet(&ctx, [](Diagnostic &) { return success(); });

@@ -59,6 +59,10 @@ importBuffer(llvm::StringRef buffer, llvm::StringRef sourceName,
 /// with the domain). Empty if the file does not parse.
 std::vector<std::string> modelOpTypes(llvm::StringRef path);
 
+/// How many nodes of each op type a model file has (other domains prefixed
+/// with the domain). Empty if the file does not parse.
+std::map<std::string, int64_t> modelNodeCounts(llvm::StringRef path);
+
 /// The names of a model's graph inputs that are not initializers, in order.
 std::vector<std::string> modelInputNames(llvm::StringRef path);
 

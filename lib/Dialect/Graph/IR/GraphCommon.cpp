@@ -113,14 +113,9 @@ bool hasQuantizedTypes(Operation *op) {
 // Folding through the reference evaluators
 //===----------------------------------------------------------------------===//
 
-/// Constant folding evaluates in double precision; beyond this many
-/// elements (operands plus results) folding is left to the explicit
-/// fold-constants pass, whose budget is an option.
-static constexpr int64_t kFoldElementBudget = int64_t(1) << 24;
-
-static bool collectConstantOperands(Operation *op,
-                                    ArrayRef<Attribute> operands,
-                                    SmallVectorImpl<ref::Tensor> &values) {
+static bool collectConstantOperands(Operation *op, ArrayRef<Attribute> operands,
+                                    SmallVectorImpl<ref::Tensor> &values,
+                                    int64_t budget) {
   int64_t elements = 0;
   for (Value r : op->getResults()) {
     auto t = dyn_cast<RankedTensorType>(r.getType());
@@ -134,7 +129,7 @@ static bool collectConstantOperands(Operation *op,
       return false;
     elements += e.getNumElements();
   }
-  if (elements > kFoldElementBudget)
+  if (elements > budget)
     return false;
   for (Attribute a : operands) {
     std::string error;
@@ -147,12 +142,13 @@ static bool collectConstantOperands(Operation *op,
 }
 
 static bool evaluateForFold(Operation *op, ArrayRef<Attribute> operands,
-                            SmallVectorImpl<ref::Tensor> &results) {
+                            SmallVectorImpl<ref::Tensor> &results,
+                            int64_t budget) {
   auto eval = dyn_cast<RefEvalOpInterface>(op);
   if (!eval || op->getNumOperands() == 0 || hasQuantizedTypes(op))
     return false;
   SmallVector<ref::Tensor> values;
-  if (!collectConstantOperands(op, operands, values))
+  if (!collectConstantOperands(op, operands, values, budget))
     return false;
   std::string error;
   if (failed(eval.evaluate(values, results, error)))
@@ -168,16 +164,18 @@ static std::string nameHintFor(Operation *op) {
 
 OpFoldResult foldByEvaluation(Operation *op, ArrayRef<Attribute> operands) {
   SmallVector<ref::Tensor> results;
-  if (op->getNumResults() != 1 || !evaluateForFold(op, operands, results))
+  if (op->getNumResults() != 1 ||
+      !evaluateForFold(op, operands, results, kFoldElementBudget))
     return {};
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
   return toElementsAttr(type, results[0], nameHintFor(op));
 }
 
 LogicalResult foldByEvaluation(Operation *op, ArrayRef<Attribute> operands,
-                               SmallVectorImpl<OpFoldResult> &folded) {
+                               SmallVectorImpl<OpFoldResult> &folded,
+                               int64_t budget) {
   SmallVector<ref::Tensor> results;
-  if (!evaluateForFold(op, operands, results))
+  if (!evaluateForFold(op, operands, results, budget))
     return failure();
   for (auto [value, tensor] : llvm::zip(op->getResults(), results))
     folded.push_back(toElementsAttr(cast<RankedTensorType>(value.getType()),

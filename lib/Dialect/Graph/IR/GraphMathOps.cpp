@@ -72,6 +72,134 @@ LogicalResult ClipOp::verify() {
   return success();
 }
 
+OpFoldResult ClipOp::fold(FoldAdaptor adaptor) {
+  if (!getMin() && !getMax() && getInput().getType() == getOutput().getType())
+    return getInput();
+  return foldByEvaluation(getOperation(), adaptor.getOperands());
+}
+
+namespace {
+/// Clamping bounds of a relu or clip (a missing bound is unbounded).
+struct Bounds {
+  std::optional<double> lo, hi;
+};
+std::optional<Bounds> clampBounds(Operation *op) {
+  if (isa<ReluOp>(op))
+    return Bounds{0.0, std::nullopt};
+  if (auto clip = dyn_cast<ClipOp>(op)) {
+    Bounds b;
+    if (clip.getMin())
+      b.lo = clip.getMin()->convertToDouble();
+    if (clip.getMax())
+      b.hi = clip.getMax()->convertToDouble();
+    return b;
+  }
+  return std::nullopt;
+}
+
+/// Replaces `op` by the clamp of `x` to `b`: a relu for [0, inf), else a
+/// clip.
+void replaceWithClamp(PatternRewriter &rewriter, Operation *op, Value x,
+                      Bounds b) {
+  Type type = op->getResult(0).getType();
+  if (b.lo && *b.lo == 0.0 && !b.hi) {
+    rewriter.replaceOpWithNewOp<ReluOp>(op, type, x);
+    return;
+  }
+  auto attr = [&](std::optional<double> v) {
+    return v ? rewriter.getF64FloatAttr(*v) : FloatAttr();
+  };
+  rewriter.replaceOpWithNewOp<ClipOp>(op, type, x, attr(b.lo), attr(b.hi));
+}
+
+/// clamp(clamp(x)) is one clamp to the intersection of the bounds; a clip
+/// to [0, inf) is a relu.
+struct MergeClamps : RewritePattern {
+  MergeClamps(MLIRContext *ctx, StringRef name)
+      : RewritePattern(name, /*benefit=*/1, ctx) {}
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    std::optional<Bounds> outer = clampBounds(op);
+    if (!outer || hasQuantizedTypes(op) ||
+        !isa<FloatType>(cast<RankedTensorType>(op->getResult(0).getType())
+                            .getElementType()))
+      return failure();
+    Operation *producer = op->getOperand(0).getDefiningOp();
+    std::optional<Bounds> inner =
+        producer ? clampBounds(producer) : std::nullopt;
+    if (!inner) {
+      if (isa<ClipOp>(op) && outer->lo && *outer->lo == 0.0 && !outer->hi) {
+        replaceWithClamp(rewriter, op, op->getOperand(0), *outer);
+        return success();
+      }
+      return failure();
+    }
+    auto combine = [](std::optional<double> a, std::optional<double> b,
+                      bool takeMax) -> std::optional<double> {
+      if (!a)
+        return b;
+      if (!b)
+        return a;
+      return takeMax ? std::max(*a, *b) : std::min(*a, *b);
+    };
+    Bounds merged{combine(outer->lo, inner->lo, true),
+                  combine(outer->hi, inner->hi, false)};
+    if (merged.lo && merged.hi && *merged.lo > *merged.hi)
+      return failure();
+    replaceWithClamp(rewriter, op, producer->getOperand(0), merged);
+    return success();
+  }
+};
+
+/// max(x, c) and min(x, c) with a uniform constant c that does not
+/// broadcast x: clip(x, min = c) and clip(x, max = c) (a relu for max(x, 0)),
+/// so that min(max(x, 0), 6) reads as ReLU6.
+template <typename OpTy> struct MinMaxToClamp : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getOutput().getType();
+    if (hasQuantizedTypes(op) || !isa<FloatType>(type.getElementType()))
+      return failure();
+    for (int i = 0; i < 2; ++i) {
+      Value x = i ? op.getRhs() : op.getLhs();
+      Value c = i ? op.getLhs() : op.getRhs();
+      Attribute attr;
+      auto dense = matchPattern(c, m_Constant(&attr))
+                       ? dyn_cast<DenseElementsAttr>(attr)
+                       : DenseElementsAttr();
+      if (x.getType() != type || !dense || !dense.isSplat())
+        continue;
+      double v = dense.getSplatValue<APFloat>().convertToDouble();
+      if (std::isnan(v))
+        continue;
+      Bounds b;
+      (std::is_same_v<OpTy, MaxOp> ? b.lo : b.hi) = v;
+      replaceWithClamp(rewriter, op, x, b);
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void ReluOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<MergeClamps>(context, ReluOp::getOperationName());
+}
+void ClipOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<MergeClamps>(context, ClipOp::getOperationName());
+}
+void MaxOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<MinMaxToClamp<MaxOp>>(context);
+}
+void MinOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<MinMaxToClamp<MinOp>>(context);
+}
+
 LogicalResult ClipOp::evaluate(ArrayRef<ref::Tensor> operands,
                                SmallVectorImpl<ref::Tensor> &results,
                                std::string &error) {
@@ -101,6 +229,91 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   if (getInput().getType() == getOutput().getType())
     return getInput();
   return foldByEvaluation(getOperation(), adaptor.getOperands());
+}
+
+namespace {
+/// Integer width and signedness (signless is signed, as in the reference).
+struct IntInfo {
+  unsigned width;
+  bool isSigned;
+};
+std::optional<IntInfo> intInfo(Type t) {
+  auto i = dyn_cast<IntegerType>(t);
+  if (!i)
+    return std::nullopt;
+  return IntInfo{i.getWidth(), !i.isUnsigned()};
+}
+
+/// Bits of precision (with the implicit bit) and of exponent of a float type.
+std::optional<std::pair<unsigned, unsigned>> floatInfo(Type t) {
+  auto f = dyn_cast<FloatType>(t);
+  if (!f)
+    return std::nullopt;
+  const llvm::fltSemantics &sem = f.getFloatSemantics();
+  return std::make_pair(
+      llvm::APFloat::semanticsPrecision(sem),
+      static_cast<unsigned>(llvm::APFloat::semanticsMaxExponent(sem)));
+}
+} // namespace
+
+/// Every value of `from` converts to `to` without change, so casting on to a
+/// third type gives the same result as casting directly.
+static bool isValuePreservingCast(Type from, Type to) {
+  if (from == to || from.isInteger(1))
+    return true;
+  if (to.isInteger(1))
+    return false;
+  std::optional<IntInfo> fi = intInfo(from), ti = intInfo(to);
+  auto ff = floatInfo(from), tf = floatInfo(to);
+  if (fi && ti) {
+    if (fi->isSigned == ti->isSigned)
+      return ti->width >= fi->width;
+    return !fi->isSigned && ti->width > fi->width;
+  }
+  if (fi && tf) {
+    unsigned valueBits = fi->isSigned ? fi->width - 1 : fi->width;
+    return tf->first >= valueBits && tf->second > fi->width;
+  }
+  if (ff && tf)
+    return tf->first >= ff->first && tf->second >= ff->second;
+  return false;
+}
+
+namespace {
+/// cast(cast(x : A -> B) -> C) is cast(x : A -> C) when A -> B keeps every
+/// value (and x itself when C is A); an integer round trip through a type at
+/// least as wide is x (the reference wraps, so the low bits survive).
+struct FoldCastChain : OpRewritePattern<CastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CastOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<CastOp>();
+    if (!inner)
+      return failure();
+    Type a = inner.getInput().getType().getElementType();
+    Type b = inner.getOutput().getType().getElementType();
+    Type c = op.getOutput().getType().getElementType();
+    if (isValuePreservingCast(a, b)) {
+      if (a == c)
+        rewriter.replaceOp(op, inner.getInput());
+      else
+        rewriter.replaceOpWithNewOp<CastOp>(op, op.getOutput().getType(),
+                                            inner.getInput());
+      return success();
+    }
+    std::optional<IntInfo> ai = intInfo(a), bi = intInfo(b);
+    if (a == c && ai && bi && !a.isInteger(1) && bi->width >= ai->width) {
+      rewriter.replaceOp(op, inner.getInput());
+      return success();
+    }
+    return failure();
+  }
+};
+} // namespace
+
+void CastOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                         MLIRContext *context) {
+  results.add<FoldCastChain>(context);
 }
 
 LogicalResult CastOp::evaluate(ArrayRef<ref::Tensor> operands,
@@ -137,7 +350,7 @@ static OpFoldResult foldIdentity(OpTy op, ArrayRef<Attribute> operands,
   if (OpFoldResult folded =
           foldByEvaluation(op.getOperation(), operands))
     return folded;
-  if (hasQuantizedTypes(op.getOperation()))
+  if (hasQuantizedTypes(op.getOperation()) || op->hasAttr("activation"))
     return {};
   Type resultType = op.getOutput().getType();
   if (isSplatOf(operands[1], identity) &&
@@ -160,6 +373,92 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
 }
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   return foldIdentity(*this, adaptor.getOperands(), 1.0, false);
+}
+
+LogicalResult AddOp::evaluate(ArrayRef<ref::Tensor> operands,
+                              SmallVectorImpl<ref::Tensor> &results,
+                              std::string &error) {
+  if (failed(evalBinary(ref::BinaryKind::Add, operands, results, error)))
+    return failure();
+  return applyActivation(getActivationAttr(), results.back(), error);
+}
+
+namespace {
+/// x + 0, x - 0, x * 1, x / 1 where broadcasting against the identity
+/// constant grows x: the op is a broadcast_to (the folder handles the case
+/// where x already has the result type).
+template <typename OpTy> struct BroadcastingIdentity : OpRewritePattern<OpTy> {
+  BroadcastingIdentity(MLIRContext *ctx, double identity, bool commutative)
+      : OpRewritePattern<OpTy>(ctx), identity(identity),
+        commutative(commutative) {}
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    if (hasQuantizedTypes(op) || op->hasAttr("activation"))
+      return failure();
+    RankedTensorType type = op.getOutput().getType();
+    auto tryOperand = [&](Value keep, Value other) {
+      Attribute attr;
+      auto keepType = cast<RankedTensorType>(keep.getType());
+      if (keepType == type ||
+          keepType.getElementType() != type.getElementType())
+        return false;
+      return matchPattern(other, m_Constant(&attr)) &&
+             isSplatOf(attr, identity);
+    };
+    Value keep;
+    if (tryOperand(op.getLhs(), op.getRhs()))
+      keep = op.getLhs();
+    else if (commutative && tryOperand(op.getRhs(), op.getLhs()))
+      keep = op.getRhs();
+    else
+      return failure();
+    rewriter.replaceOpWithNewOp<BroadcastToOp>(op, type, keep);
+    return success();
+  }
+  double identity;
+  bool commutative;
+};
+} // namespace
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<BroadcastingIdentity<AddOp>>(context, 0.0, true);
+}
+void SubOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<BroadcastingIdentity<SubOp>>(context, 0.0, false);
+}
+void MulOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<BroadcastingIdentity<MulOp>>(context, 1.0, true);
+}
+void DivOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<BroadcastingIdentity<DivOp>>(context, 1.0, false);
+}
+
+//===----------------------------------------------------------------------===//
+// NegOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// -(-x) is x.
+struct FoldDoubleNeg : OpRewritePattern<NegOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(NegOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<NegOp>();
+    if (!inner || inner.getInput().getType() != op.getOutput().getType())
+      return failure();
+    rewriter.replaceOp(op, inner.getInput());
+    return success();
+  }
+};
+} // namespace
+
+void NegOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<FoldDoubleNeg>(context);
 }
 
 LogicalResult ModOp::evaluate(ArrayRef<ref::Tensor> operands,

@@ -465,6 +465,12 @@ LogicalResult PadOp::verify() {
                << i << " in " << stringifyPadMode(getMode()) << " mode";
   return success();
 }
+OpFoldResult PadOp::fold(FoldAdaptor adaptor) {
+  if (llvm::all_of(getPads(), [](int64_t p) { return p == 0; }))
+    return getInput();
+  return foldByEvaluation(getOperation(), adaptor.getOperands());
+}
+
 LogicalResult PadOp::evaluate(ArrayRef<ref::Tensor> operands,
                               SmallVectorImpl<ref::Tensor> &results,
                               std::string &error) {
@@ -500,6 +506,20 @@ LogicalResult ResizeOp::verify() {
   if (x.getElementType() != y.getElementType())
     return emitOpError("changes the element type");
   return success();
+}
+
+OpFoldResult ResizeOp::fold(FoldAdaptor adaptor) {
+  // Same sizes at scale 1: nearest and linear interpolation read every input
+  // element at its own coordinate, whatever the coordinate transformation
+  // (tf_crop_and_resize's roi excepted).
+  bool identity =
+      getInput().getType() == getOutput().getType() &&
+      getMode() != ResizeMode::Cubic &&
+      getCoordinateTransformationMode() != CoordMode::TfCropAndResize &&
+      llvm::all_of(getScales(), [](double s) { return s == 1.0; });
+  if (identity)
+    return getInput();
+  return foldByEvaluation(getOperation(), adaptor.getOperands());
 }
 
 LogicalResult ResizeOp::evaluate(ArrayRef<ref::Tensor> operands,

@@ -8,6 +8,7 @@
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/PatternMatch.h"
 
 #include <cstring>
 
@@ -111,6 +112,28 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+namespace {
+/// reshape(reshape(x)) is one reshape (Flatten, Squeeze and Unsqueeze chains
+/// import as such).
+struct FoldReshapeChain : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<ReshapeOp>();
+    if (!inner)
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getOutput().getType(),
+                                           inner.getInput());
+    return success();
+  }
+};
+} // namespace
+
+void ReshapeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                            MLIRContext *context) {
+  results.add<FoldReshapeChain>(context);
+}
+
 LogicalResult ReshapeOp::evaluate(ArrayRef<ref::Tensor> operands,
                                   SmallVectorImpl<ref::Tensor> &results,
                                   std::string &error) {
@@ -146,6 +169,34 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
 bool TransposeOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
   return areCompatibleModuloQuant(l, r);
 }
+/// Permutes `n` elements of type T: output element o (row-major in the
+/// output shape) reads the input at the running offset `src`, which moves by
+/// `strides[d]` along output dim d.
+template <typename T>
+static void permuteElements(const char *in, char *out, int64_t n,
+                            ArrayRef<int64_t> outShape,
+                            ArrayRef<int64_t> strides) {
+  int64_t rank = outShape.size();
+  SmallVector<int64_t> idx(rank, 0);
+  const T *src = reinterpret_cast<const T *>(in);
+  T *dst = reinterpret_cast<T *>(out);
+  int64_t inner = rank ? outShape[rank - 1] : 1,
+          innerStride = rank ? strides[rank - 1] : 0;
+  int64_t s = 0;
+  for (int64_t o = 0; o < n; o += inner) {
+    // The innermost dim in one loop, the others as an odometer.
+    for (int64_t j = 0; j < inner; ++j)
+      std::memcpy(dst + o + j, src + s + j * innerStride, sizeof(T));
+    for (int64_t d = rank - 2; d >= 0; --d) {
+      s += strides[d];
+      if (++idx[d] < outShape[d])
+        break;
+      s -= strides[d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   ArrayRef<int64_t> perm = getPerm();
   bool identity = true;
@@ -173,22 +224,78 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   for (int64_t i = 0; i < rank; ++i)
     strides[i] = inStrides[perm[i]];
   std::vector<char> out(raw->size());
-  SmallVector<int64_t> idx(rank, 0);
-  int64_t src = 0;
-  for (int64_t o = 0; o < n; ++o) {
-    std::memcpy(out.data() + o * elem, raw->data() + src * elem, elem);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      src += strides[d];
-      if (++idx[d] < outShape[d])
-        break;
-      src -= strides[d] * outShape[d];
-      idx[d] = 0;
-    }
+  ArrayRef<int64_t> outDims(outShape.data(), outShape.size());
+  switch (elem) {
+  case 1:
+    permuteElements<uint8_t>(raw->data(), out.data(), n, outDims, strides);
+    break;
+  case 2:
+    permuteElements<uint16_t>(raw->data(), out.data(), n, outDims, strides);
+    break;
+  case 4:
+    permuteElements<uint32_t>(raw->data(), out.data(), n, outDims, strides);
+    break;
+  case 8:
+    permuteElements<uint64_t>(raw->data(), out.data(), n, outDims, strides);
+    break;
+  default:
+    return foldByEvaluation(getOperation(), adaptor.getOperands());
   }
   std::string name = "transposed";
   if (auto loc = dyn_cast<NameLoc>(getLoc()))
     name = loc.getName().str();
   return elementsFromRawBytes(getOutput().getType(), out, name);
+}
+
+bool TransposeOp::isPureReshape() {
+  ArrayRef<int64_t> shape = getInput().getType().getShape();
+  int64_t last = -1;
+  for (int64_t p : getPerm()) {
+    if (shape[p] == 1)
+      continue;
+    if (p < last)
+      return false;
+    last = p;
+  }
+  return true;
+}
+
+namespace {
+/// transpose(transpose(x, p1), p2) is transpose(x, p1[p2[i]]) (the identity
+/// then folds away).
+struct FoldTransposeChain : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<TransposeOp>();
+    if (!inner)
+      return failure();
+    SmallVector<int64_t> perm;
+    for (int64_t p : op.getPerm())
+      perm.push_back(inner.getPerm()[p]);
+    rewriter.replaceOpWithNewOp<TransposeOp>(op, inner.getInput(), perm);
+    return success();
+  }
+};
+
+/// A transpose that only moves size-1 dims keeps the element order: it is a
+/// reshape (which chains and folds with other reshapes).
+struct TransposeAsReshape : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.isPureReshape())
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getOutput().getType(),
+                                           op.getInput());
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<FoldTransposeChain, TransposeAsReshape>(context);
 }
 
 LogicalResult TransposeOp::evaluate(ArrayRef<ref::Tensor> operands,
@@ -237,6 +344,50 @@ LogicalResult ConcatOp::verify() {
       return emitOpError("inputs differ in element type");
   return success();
 }
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  if (getInputs().size() == 1 &&
+      getInputs()[0].getType() == getOutput().getType())
+    return getInputs()[0];
+  return foldByEvaluation(getOperation(), adaptor.getOperands());
+}
+
+namespace {
+/// concat(a, concat(b, c), d) along one axis is concat(a, b, c, d); empty
+/// inputs (size 0 along the axis) are dropped.
+struct FlattenConcat : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<Value> inputs;
+    bool changed = false;
+    for (Value v : op.getInputs()) {
+      auto inner = v.getDefiningOp<ConcatOp>();
+      if (inner && inner.getAxis() == op.getAxis() && inner->hasOneUse()) {
+        llvm::append_range(inputs, inner.getInputs());
+        changed = true;
+        continue;
+      }
+      if (cast<RankedTensorType>(v.getType()).getDimSize(op.getAxis()) == 0 &&
+          op.getInputs().size() > 1) {
+        changed = true;
+        continue;
+      }
+      inputs.push_back(v);
+    }
+    if (!changed || inputs.empty())
+      return failure();
+    rewriter.replaceOpWithNewOp<ConcatOp>(op, op.getOutput().getType(), inputs,
+                                          op.getAxis());
+    return success();
+  }
+};
+} // namespace
+
+void ConcatOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<FlattenConcat>(context);
+}
+
 LogicalResult ConcatOp::evaluate(ArrayRef<ref::Tensor> operands,
                                  SmallVectorImpl<ref::Tensor> &results,
                                  std::string &error) {
@@ -335,6 +486,21 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
+  bool noop = getInput().getType() == getOutput().getType() &&
+              llvm::all_of(getStarts(), [](int64_t s) { return s == 0; }) &&
+              llvm::all_of(getSteps(), [](int64_t s) { return s == 1; });
+  // A size-1 dim reads its only element whatever the step.
+  if (getInput().getType() == getOutput().getType() && !noop) {
+    noop = true;
+    for (auto [i, size] : llvm::enumerate(getInput().getType().getShape()))
+      noop &= getStarts()[i] == 0 && (getSteps()[i] == 1 || size <= 1);
+  }
+  if (noop)
+    return getInput();
+  return foldByEvaluation(getOperation(), adaptor.getOperands());
+}
+
 LogicalResult SliceOp::evaluate(ArrayRef<ref::Tensor> operands,
                                 SmallVectorImpl<ref::Tensor> &results,
                                 std::string &error) {
@@ -424,6 +590,12 @@ LogicalResult BroadcastToOp::verify() {
   return success();
 }
 
+OpFoldResult BroadcastToOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  return foldByEvaluation(getOperation(), adaptor.getOperands());
+}
+
 LogicalResult BroadcastToOp::evaluate(ArrayRef<ref::Tensor> operands,
                                       SmallVectorImpl<ref::Tensor> &results,
                                       std::string &error) {
@@ -452,6 +624,12 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *,
 bool TileOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
   return areCompatibleModuloQuant(l, r);
 }
+OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
+  if (llvm::all_of(getRepeats(), [](int64_t r) { return r == 1; }))
+    return getInput();
+  return foldByEvaluation(getOperation(), adaptor.getOperands());
+}
+
 LogicalResult TileOp::evaluate(ArrayRef<ref::Tensor> operands,
                                SmallVectorImpl<ref::Tensor> &results,
                                std::string &error) {

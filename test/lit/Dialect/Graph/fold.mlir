@@ -46,11 +46,14 @@ func.func @identities(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
-// Adding zero that broadcasts to a larger shape is not an identity.
-// CHECK-LABEL: func.func @broadcasting_add_zero_kept
-func.func @broadcasting_add_zero_kept(%x: tensor<3xf32>) -> tensor<2x3xf32> {
+// Adding zero that broadcasts to a larger shape is not an identity: it is a
+// broadcast.
+// CHECK-LABEL: func.func @broadcasting_add_zero
+// CHECK-SAME: (%[[X:.*]]: tensor<3xf32>)
+func.func @broadcasting_add_zero(%x: tensor<3xf32>) -> tensor<2x3xf32> {
   %zero = graph.constant dense<0.0> : tensor<2x3xf32>
-  // CHECK: graph.add
+  // CHECK-NEXT: %[[B:.*]] = graph.broadcast_to %[[X]] : (tensor<3xf32>) -> tensor<2x3xf32>
+  // CHECK-NEXT: return %[[B]]
   %0 = graph.add %x, %zero : (tensor<3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }

@@ -24,7 +24,9 @@ func.func @elementwise(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %c: tensor<2x3xi1
   // CHECK: graph.pow %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<i32>) -> tensor<2x3xf32>
   %e = graph.constant dense<2> : tensor<i32>
   %9 = graph.pow %7, %e : (tensor<2x3xf32>, tensor<i32>) -> tensor<2x3xf32>
-  return %9 : tensor<2x3xf32>
+  // CHECK: graph.add %{{.*}}, %{{.*}} {activation = #graph.act<relu>} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %10 = graph.add %9, %a {activation = #graph.act<relu>} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %10 : tensor<2x3xf32>
 }
 
 // CHECK-LABEL: func.func @matmul_softmax_reduce

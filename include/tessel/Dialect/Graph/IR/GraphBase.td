@@ -144,6 +144,18 @@ def Graph_NearestModeAttr : EnumAttr<Graph_Dialect, Graph_NearestMode, "nearest_
 }
 
 //===----------------------------------------------------------------------===//
+// Traits
+//===----------------------------------------------------------------------===//
+
+/// Elementwise with numpy broadcasting: result element i depends only on the
+/// operands' (broadcast) elements at i, and nothing but the shapes of the
+/// operands and results ties the op to a dim order. Such ops are
+/// layout-agnostic: a transpose of their operands moves to their result.
+def Graph_BroadcastElementwise : NativeOpTrait<"BroadcastElementwise"> {
+  let cppNamespace = "::tessel::graph";
+}
+
+//===----------------------------------------------------------------------===//
 // Op base classes
 //===----------------------------------------------------------------------===//
 

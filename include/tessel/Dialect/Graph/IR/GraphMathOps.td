@@ -11,7 +11,7 @@ include "tessel/Dialect/Graph/IR/GraphBase.td"
 /// `refKind` names the ref::UnaryKind that evaluates the op; ops with
 /// parameters write their evaluate() in C++ (refKind = "").
 class Graph_UnaryOp<string mnemonic, string refKind, list<Trait> traits = []>
-    : Graph_Op<mnemonic, traits # [Graph_InferType]> {
+    : Graph_Op<mnemonic, traits # [Graph_InferType, Graph_BroadcastElementwise]> {
   let arguments = (ins Graph_Tensor:$input);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
@@ -43,7 +43,9 @@ class Graph_SimpleUnaryOp<string mnemonic, string refKind, string formula>
   let description = "Computes `" # formula # "` elementwise.";
 }
 
-def Graph_ReluOp : Graph_SimpleUnaryOp<"relu", "Relu", "max(x, 0)">;
+def Graph_ReluOp : Graph_SimpleUnaryOp<"relu", "Relu", "max(x, 0)"> {
+  let hasCanonicalizer = 1;
+}
 def Graph_SigmoidOp : Graph_SimpleUnaryOp<"sigmoid", "Sigmoid", "1 / (1 + exp(-x))">;
 def Graph_TanhOp : Graph_SimpleUnaryOp<"tanh", "Tanh", "tanh(x)">;
 def Graph_ErfOp : Graph_SimpleUnaryOp<"erf", "Erf", "erf(x)">;
@@ -51,7 +53,9 @@ def Graph_ExpOp : Graph_SimpleUnaryOp<"exp", "Exp", "exp(x)">;
 def Graph_LogOp : Graph_SimpleUnaryOp<"log", "Log", "log(x)">;
 def Graph_SqrtOp : Graph_SimpleUnaryOp<"sqrt", "Sqrt", "sqrt(x)">;
 def Graph_ReciprocalOp : Graph_SimpleUnaryOp<"reciprocal", "Reciprocal", "1 / x">;
-def Graph_NegOp : Graph_SimpleUnaryOp<"neg", "Neg", "-x">;
+def Graph_NegOp : Graph_SimpleUnaryOp<"neg", "Neg", "-x"> {
+  let hasCanonicalizer = 1;
+}
 def Graph_AbsOp : Graph_SimpleUnaryOp<"abs", "Abs", "|x|">;
 def Graph_FloorOp : Graph_SimpleUnaryOp<"floor", "Floor", "floor(x)">;
 def Graph_CeilOp : Graph_SimpleUnaryOp<"ceil", "Ceil", "ceil(x)">;
@@ -109,9 +113,11 @@ def Graph_ClipOp : Graph_UnaryOp<"clip", ""> {
   let arguments = (ins Graph_Tensor:$input, OptionalAttr<F64Attr>:$min,
                        OptionalAttr<F64Attr>:$max);
   let hasVerifier = 1;
+  let customFold = 1;
+  let hasCanonicalizer = 1;
 }
 
-def Graph_CastOp : Graph_Op<"cast"> {
+def Graph_CastOp : Graph_Op<"cast", [Graph_BroadcastElementwise]> {
   let summary = "Element type conversion";
   let description = [{
     Float to float rounds to nearest even; float to integer truncates toward
@@ -123,6 +129,7 @@ def Graph_CastOp : Graph_Op<"cast"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
   let customFold = 1;
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -131,7 +138,7 @@ def Graph_CastOp : Graph_Op<"cast"> {
 
 class Graph_BinaryOp<string mnemonic, string refKind, bit boolResult = 0,
                      list<Trait> traits = []>
-    : Graph_Op<mnemonic, traits # [Graph_InferType]> {
+    : Graph_Op<mnemonic, traits # [Graph_InferType, Graph_BroadcastElementwise]> {
   let summary = "Elementwise " # mnemonic # " with numpy broadcasting";
   let arguments = (ins Graph_Tensor:$lhs, Graph_Tensor:$rhs);
   let results = (outs Graph_Tensor:$output);
@@ -166,19 +173,51 @@ class Graph_BinaryOp<string mnemonic, string refKind, bit boolResult = 0,
   let extraDefinition = verifyDefinition;
 }
 
-def Graph_AddOp : Graph_BinaryOp<"add", "Add", 0, [Commutative]> {
+def Graph_AddOp : Graph_BinaryOp<"add", "", 0, [Commutative]> {
+  let description = [{
+    The optional fused `activation` applies to the sum (as TFLite's ADD
+    `fused_activation_function`): a residual connection followed by Relu is
+    one op.
+
+    ```mlir
+    %y = graph.add %a, %b {activation = #graph.act<relu>} : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins Graph_Tensor:$lhs, Graph_Tensor:$rhs,
+                       OptionalAttr<Graph_ActivationAttr>:$activation);
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$lhs, "::mlir::Value":$rhs), [{
+      build($_builder, $_state, lhs, rhs, ActivationAttr());
+    }]>,
+    OpBuilder<(ins "::mlir::TypeRange":$resultTypes, "::mlir::Value":$lhs,
+                   "::mlir::Value":$rhs), [{
+      build($_builder, $_state, resultTypes, lhs, rhs, ActivationAttr());
+    }]>
+  ];
   let customFold = 1;
+  let hasCanonicalizer = 1;
 }
-def Graph_SubOp : Graph_BinaryOp<"sub", "Sub"> { let customFold = 1; }
+def Graph_SubOp : Graph_BinaryOp<"sub", "Sub"> {
+  let customFold = 1;
+  let hasCanonicalizer = 1;
+}
 def Graph_MulOp : Graph_BinaryOp<"mul", "Mul", 0, [Commutative]> {
   let customFold = 1;
+  let hasCanonicalizer = 1;
 }
-def Graph_DivOp : Graph_BinaryOp<"div", "Div"> { let customFold = 1; }
+def Graph_DivOp : Graph_BinaryOp<"div", "Div"> {
+  let customFold = 1;
+  let hasCanonicalizer = 1;
+}
 def Graph_PowOp : Graph_BinaryOp<"pow", "Pow"> {
   let description = "The exponent may have another element type than the base.";
 }
-def Graph_MaxOp : Graph_BinaryOp<"max", "Max", 0, [Commutative]>;
-def Graph_MinOp : Graph_BinaryOp<"min", "Min", 0, [Commutative]>;
+def Graph_MaxOp : Graph_BinaryOp<"max", "Max", 0, [Commutative]> {
+  let hasCanonicalizer = 1;
+}
+def Graph_MinOp : Graph_BinaryOp<"min", "Min", 0, [Commutative]> {
+  let hasCanonicalizer = 1;
+}
 def Graph_ModOp : Graph_BinaryOp<"mod", ""> {
   let description = [{
     ONNX Mod: with `fmod` the result takes the dividend's sign (C fmod),
@@ -200,7 +239,7 @@ def Graph_LessEqualOp : Graph_BinaryOp<"less_equal", "LessEqual", 1>;
 def Graph_GreaterOp : Graph_BinaryOp<"greater", "Greater", 1>;
 def Graph_GreaterEqualOp : Graph_BinaryOp<"greater_equal", "GreaterEqual", 1>;
 
-def Graph_WhereOp : Graph_Op<"where", [Graph_InferType]> {
+def Graph_WhereOp : Graph_Op<"where", [Graph_InferType, Graph_BroadcastElementwise]> {
   let summary = "cond ? x : y elementwise, with three-way broadcasting";
   let arguments = (ins Graph_Tensor:$condition, Graph_Tensor:$x, Graph_Tensor:$y);
   let results = (outs Graph_Tensor:$output);

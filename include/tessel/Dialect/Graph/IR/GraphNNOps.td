@@ -133,6 +133,7 @@ def Graph_PadOp : Graph_Op<"pad", [Graph_InferType]> {
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let customFold = 1;
 }
 
 def Graph_ResizeOp : Graph_Op<"resize"> {
@@ -154,6 +155,7 @@ def Graph_ResizeOp : Graph_Op<"resize"> {
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let customFold = 1;
 }
 
 def Graph_DepthToSpaceOp : Graph_Op<"depth_to_space", [Graph_InferType]> {

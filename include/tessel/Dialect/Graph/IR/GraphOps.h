@@ -19,6 +19,14 @@
 
 namespace tessel::graph {
 
+/// Marks elementwise ops with numpy broadcasting (`Graph_BroadcastElementwise`
+/// in GraphBase.td): result element i depends only on the operands'
+/// broadcast elements at i, so the op commutes with any transpose of all its
+/// operands and its result.
+template <typename ConcreteType>
+class BroadcastElementwise
+    : public mlir::OpTrait::TraitBase<ConcreteType, BroadcastElementwise> {};
+
 //===----------------------------------------------------------------------===//
 // Helpers shared by the generated op definitions (GraphCommon.cpp).
 //===----------------------------------------------------------------------===//
@@ -51,15 +59,21 @@ llvm::LogicalResult verifyAxes(mlir::Operation *op,
 /// an integer reference for quantized types do not fold or evaluate them.
 bool hasQuantizedTypes(mlir::Operation *op);
 
+/// Constant folding evaluates in double precision; beyond this many elements
+/// (operands plus results of one op) folders leave the op alone, and the
+/// graph-fold-constants pass, whose budget is an option, takes over.
+constexpr int64_t kFoldElementBudget = int64_t(1) << 24;
+
 /// Folds a single-result op whose operands are all constants by evaluating
 /// it with the reference kernels; null if it cannot or should not (size
 /// budget, evaluation error).
 mlir::OpFoldResult foldByEvaluation(mlir::Operation *op,
                                     llvm::ArrayRef<mlir::Attribute> operands);
-/// The same for ops with several results.
+/// The same for ops with any number of results, within `budget` elements.
 llvm::LogicalResult
 foldByEvaluation(mlir::Operation *op, llvm::ArrayRef<mlir::Attribute> operands,
-                 llvm::SmallVectorImpl<mlir::OpFoldResult> &results);
+                 llvm::SmallVectorImpl<mlir::OpFoldResult> &results,
+                 int64_t budget = kFoldElementBudget);
 
 llvm::LogicalResult evalUnary(ref::UnaryKind kind, ref::UnaryParams params,
                               llvm::ArrayRef<ref::Tensor> operands,

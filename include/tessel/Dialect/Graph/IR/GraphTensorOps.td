@@ -39,6 +39,7 @@ def Graph_ReshapeOp : Graph_Op<"reshape"> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
   let customFold = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_TransposeOp : Graph_Op<"transpose", [Graph_InferType]> {
@@ -47,6 +48,12 @@ def Graph_TransposeOp : Graph_Op<"transpose", [Graph_InferType]> {
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let customFold = 1;
+  let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    /// Whether the permutation only moves size-1 dims (so that the element
+    /// order does not change and the op is a reshape).
+    bool isPureReshape();
+  }];
 }
 
 def Graph_ConcatOp : Graph_Op<"concat", [Graph_InferType]> {
@@ -55,6 +62,8 @@ def Graph_ConcatOp : Graph_Op<"concat", [Graph_InferType]> {
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let customFold = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Graph_SplitOp : Graph_Op<"split"> {
@@ -79,6 +88,7 @@ def Graph_SliceOp : Graph_Op<"slice"> {
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let customFold = 1;
 }
 
 def Graph_GatherOp : Graph_Op<"gather", [Graph_InferType]> {
@@ -103,6 +113,7 @@ def Graph_BroadcastToOp : Graph_Op<"broadcast_to"> {
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let customFold = 1;
 }
 
 def Graph_TileOp : Graph_Op<"tile", [Graph_InferType]> {
@@ -110,6 +121,7 @@ def Graph_TileOp : Graph_Op<"tile", [Graph_InferType]> {
   let arguments = (ins Graph_Tensor:$input, DenseI64ArrayAttr:$repeats);
   let results = (outs Graph_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let customFold = 1;
 }
 
 #endif // TESSEL_GRAPH_TENSOR_OPS
