@@ -10,6 +10,7 @@
 #include "tessel/Dialect/CPU/IR/CPUDialect.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
 #include "tessel/Dialect/Graph/Transforms/Passes.h"
+#include "tessel/Dialect/NPU/IR/NPUDialect.h"
 #include "tessel/Transforms/Passes.h"
 #include "tessel/Transforms/Pipelines.h"
 
@@ -19,7 +20,7 @@
 #include "mlir/InitAllPasses.h"
 
 void tessel::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<graph::GraphDialect, tcpu::TCPUDialect>();
+  registry.insert<graph::GraphDialect, tcpu::TCPUDialect, npu::ir::NPUDialect>();
   tcpu::registerBufferizableOpInterfaceExternalModels(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);

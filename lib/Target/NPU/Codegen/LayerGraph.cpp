@@ -80,6 +80,7 @@ std::string shapeStr(const std::vector<int64_t> &s) {
 struct Checker {
   const LayerGraph &g;
   const Layer &l;
+  bool requireData;
   std::string error;
 
   bool fail(const std::string &m) {
@@ -111,7 +112,7 @@ struct Checker {
   bool constant(const Tensor &t, uint64_t bytes, const char *what) {
     if (!t.isConstant)
       return fail(std::string(what) + " must be a constant");
-    if (t.data.size() != bytes)
+    if (t.data.size() != bytes && (requireData || !t.data.empty()))
       return fail(std::string(what) + " holds " +
                   std::to_string(t.data.size()) + " bytes, expected " +
                   std::to_string(bytes));
@@ -357,7 +358,7 @@ struct Checker {
 
 } // namespace
 
-Status LayerGraph::verify() const {
+Status LayerGraph::verify(bool requireData) const {
   std::vector<bool> defined(tensors.size(), false);
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor &t = tensors[i];
@@ -374,7 +375,7 @@ Status LayerGraph::verify() const {
       return Status::error("tensor '" + t.name + "' is empty");
   }
   for (const Layer &l : layers) {
-    Checker c{*this, l, {}};
+    Checker c{*this, l, requireData, {}};
     if (!c.check())
       return Status::error(c.error);
     for (TensorId id : l.inputs)

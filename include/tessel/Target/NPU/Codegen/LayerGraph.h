@@ -209,8 +209,9 @@ struct LayerGraph {
 
   /// Checks shapes, types and parameters of every layer against the
   /// instruction rules (docs/npu-isa.md) and the chip-independent limits of
-  /// the encoding; the message names the layer.
-  Status verify() const;
+  /// the encoding; the message names the layer. Without `requireData`,
+  /// constants may leave `data` empty (op verifiers check shapes only).
+  Status verify(bool requireData = true) const;
 };
 
 /// The output shape of a conv/pool window over [N,H,W,C].
