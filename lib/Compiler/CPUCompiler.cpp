@@ -105,6 +105,10 @@ LogicalResult appendWeight(ModuleOp module, ElementsAttr value,
 
 } // namespace
 
+std::optional<rt::ElemType> tessel::runtimeElementType(Type t) {
+  return elemTypeOf(t);
+}
+
 Type tessel::compilerElementType(MLIRContext *ctx, rt::ElemType t) {
   switch (t) {
   case rt::ElemType::Bool:
@@ -183,7 +187,7 @@ FailureOr<CPUArtifacts> tessel::compileForCPU(ModuleOp module,
   std::string triple = llvmtarget::resolvedTriple(o.codegen);
   std::string error;
   FailureOr<std::vector<char>> so =
-      llvmtarget::linkSharedObject(out.object, triple, error);
+      llvmtarget::linkSharedObject(StringRef(out.object), triple, error);
   if (failed(so))
     return module.emitError(error);
 
@@ -240,5 +244,38 @@ FailureOr<CPUArtifacts> tessel::compileForCPU(ModuleOp module,
   section.flags = rt::kSectionRequired;
   section.bytes = rt::encodeHostCode(code);
   m.extraSections.push_back(std::move(section));
+  return out;
+}
+
+FailureOr<HostSegment>
+tessel::compileHostSegment(ModuleOp module, const CPUCompileOptions &o) {
+  if (failed(runStage(module, o, CPUStage::Linalg)) ||
+      failed(runStage(module, o, CPUStage::Bufferized)))
+    return failure();
+  auto weights = module->getAttrOfType<ArrayAttr>("tessel.weights");
+  auto arenaSize = module->getAttrOfType<IntegerAttr>("tessel.arena_size");
+  auto weightsSize = module->getAttrOfType<IntegerAttr>("tessel.weights_size");
+  if (!weights || !arenaSize || !weightsSize)
+    return module.emitError("the CPU pipeline did not record the segment's "
+                            "layout (tessel.arena_size/weights)");
+  HostSegment out;
+  out.arenaBytes = arenaSize.getInt();
+  for (Attribute a : weights) {
+    auto d = cast<DictionaryAttr>(a);
+    if (failed(appendWeight(module, d.getAs<ElementsAttr>("value"),
+                            out.weights,
+                            d.getAs<IntegerAttr>("offset").getInt())))
+      return failure();
+  }
+  if (!out.weights.empty())
+    out.weights.resize(weightsSize.getInt(), 0);
+  if (failed(runStage(module, o, CPUStage::LLVM)))
+    return failure();
+  FailureOr<std::string> object =
+      llvmtarget::emitObject(module, o.codegen, nullptr, nullptr);
+  if (failed(object))
+    return failure();
+  out.object = std::move(*object);
+  out.triple = llvmtarget::resolvedTriple(o.codegen);
   return out;
 }

@@ -11,6 +11,7 @@
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
 #include "tessel/Dialect/Graph/Transforms/Passes.h"
 #include "tessel/Dialect/NPU/IR/NPUDialect.h"
+#include "tessel/Dialect/NPU/Transforms/Passes.h"
 #include "tessel/Transforms/Passes.h"
 #include "tessel/Transforms/Pipelines.h"
 
@@ -31,5 +32,6 @@ void tessel::registerAllPasses() {
   graph::registerGraphTransformsPasses();
   tessel::registerTesselConversionPasses();
   tessel::registerTesselTransformsPasses();
+  npu::ir::registerNPUTransformsPasses();
   tessel::registerPipelines();
 }

@@ -9,6 +9,7 @@
 #include "tessel/Transforms/Pipelines.h"
 #include "tessel/Conversion/Passes.h"
 #include "tessel/Dialect/Graph/Transforms/Passes.h"
+#include "tessel/Dialect/NPU/Transforms/Passes.h"
 #include "tessel/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -163,7 +164,59 @@ void tessel::buildCPUPipeline(OpPassManager &pm, CPUStage stopAfter) {
   }
 }
 
+void tessel::buildNPUPipeline(OpPassManager &pm,
+                              const NPUPipelineOptions &o,
+                              NPUStage stopAfter) {
+  // 1. Partition first, on the optimized graph: it tries every op on the
+  //    chip with the same lowering and planner the later stages use, so an
+  //    op that reaches them can be compiled; it records the chip and the
+  //    options (npu.target) that every later stage reads.
+  npu::ir::NPUPartitionOptions p;
+  p.chip = o.chip;
+  p.chipFile = o.chipFile;
+  p.cores = o.cores;
+  p.mos = o.mos;
+  p.ols = o.ols;
+  p.splitSize = o.splitSize;
+  p.vtcmLimitPercent = o.vtcmLimitPercent;
+  p.deallocDelay = o.deallocDelay;
+  p.multicastWeights = o.multicastWeights;
+  p.residency = o.residency;
+  p.solver = o.solver;
+  p.forceCpu = o.forceCpu;
+  pm.addPass(npu::ir::createNPUPartition(p));
+  if (stopAfter == NPUStage::Partition)
+    return;
+  // 2. Only NPU segments convert; CPU segments stay graph ops for the CPU
+  //    pipeline.
+  pm.addPass(npu::ir::createConvertGraphToNPU());
+  pm.addPass(createCanonicalizerPass());
+  if (stopAfter == NPUStage::Convert)
+    return;
+  // 3. Residency before tiling (the tiles must fit next to the resident
+  //    tensors; tiling may evict some), tiling before weight packing (the
+  //    packed tiles follow the channel tiling).
+  pm.addPass(npu::ir::createNPUFuseLayers());
+  pm.addPass(npu::ir::createNPUSplit());
+  pm.addPass(npu::ir::createNPUReorderWeights());
+  if (stopAfter == NPUStage::Plan)
+    return;
+  // 4. Addresses last: the arena needs every segment's scratch and weight
+  //    image size.
+  pm.addPass(npu::ir::createNPUAllocate());
+  if (stopAfter == NPUStage::Allocate)
+    return;
+  pm.addPass(npu::ir::createNPUSchedule());
+}
+
 void tessel::registerPipelines() {
+  PassPipelineRegistration<NPUPipelineOptions>(
+      "tessel-lower-to-npu",
+      "Lower optimized NHWC graph IR to NPU instruction streams (what "
+      "tessel-compile --target=npu runs after tessel-graph-optimize)",
+      [](OpPassManager &pm, const NPUPipelineOptions &o) {
+        buildNPUPipeline(pm, o);
+      });
   PassPipelineRegistration<GraphOptimizeOptions>(
       "tessel-graph-optimize",
       "Hardware-independent graph optimization: folding, recomposition, "

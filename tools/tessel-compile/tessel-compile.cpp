@@ -5,12 +5,16 @@
 //   tessel-compile model.onnx --target=cpu -o model.tsl
 //   tessel-compile model.onnx --emit=graph|linalg|bufferized|llvm|asm|obj
 //   tessel-compile model.onnx --stats
+//   tessel-compile model.onnx --target=npu --chip=mobile-m -o model.tsl
+//   tessel-compile model.onnx --target=npu --sweep 'cores=1,2 split-size=512'
 //
 // Imports the model, runs the graph pipeline, lowers for the target and
 // writes the binary, or stops at the level `--emit` names.
 //
 //===----------------------------------------------------------------------===//
 #include "tessel/Compiler/CPUCompiler.h"
+#include "tessel/Compiler/NPUCompiler.h"
+#include "tessel/Runtime/Runtime.h"
 #include "tessel/Compiler/Stats.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Runtime/TensorFiles.h"
@@ -28,6 +32,8 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -45,8 +51,72 @@ static cl::opt<std::string> target("target",
 static cl::opt<std::string> emit(
     "emit",
     cl::desc("Stop at a level and print it: imported, graph, linalg, "
-             "bufferized, llvm (LLVM IR), asm, obj; default: the binary"),
+             "bufferized, llvm (LLVM IR), asm, obj (CPU); npu (the npu "
+             "dialect, scheduled), npu-asm (the instruction streams); "
+             "default: the binary"),
     cl::init(""));
+// NPU options, named as in vendor NPU compilers.
+static cl::OptionCategory npuCategory("NPU options (--target=npu)");
+static cl::opt<std::string> chipName("chip", cl::desc("NPU chip model"),
+                                     cl::init("mobile-m"),
+                                     cl::cat(npuCategory));
+static cl::opt<unsigned> cores("cores",
+                               cl::desc("Cores one inference uses"),
+                               cl::init(1), cl::cat(npuCategory));
+static cl::opt<unsigned>
+    mos("mos", cl::desc("Cores an output-channel range is split across"),
+        cl::init(1), cl::cat(npuCategory));
+static cl::opt<unsigned>
+    ols("ols",
+        cl::desc("Split every layer into at least this many tiles so that "
+                 "the matrix and vector engines overlap"),
+        cl::init(1), cl::cat(npuCategory));
+static cl::opt<unsigned>
+    splitSize("split-size",
+              cl::desc("Largest activation tile buffer, KiB (0: no limit)"),
+              cl::init(0), cl::cat(npuCategory));
+static cl::opt<unsigned>
+    vtcmLimit("vtcm-limit-percent",
+              cl::desc("Part of the chip's usable VTCM the compiler uses"),
+              cl::init(100), cl::cat(npuCategory));
+static cl::opt<unsigned>
+    deallocDelay("dealloc-delay",
+                 cl::desc("Keep VTCM buffers alive this many layers longer"),
+                 cl::init(0), cl::cat(npuCategory));
+static cl::opt<bool>
+    multicast("multicast-weights",
+              cl::desc("Load weights shared by cores once and multicast them"),
+              cl::init(false), cl::cat(npuCategory));
+static cl::opt<int64_t> batch("batch",
+                              cl::desc("Batch size (the inputs' first dim)"),
+                              cl::init(0), cl::cat(npuCategory));
+static cl::opt<unsigned>
+    instances("instances",
+              cl::desc("Copies of the model running at once on disjoint "
+                       "cores (for the reported throughput)"),
+              cl::init(1), cl::cat(npuCategory));
+static cl::opt<std::string>
+    npuSolver("npu-solver",
+              cl::desc("Tiling search: auto, exhaustive, heuristic, z3"),
+              cl::init("auto"), cl::cat(npuCategory));
+static cl::opt<bool> npuResidency(
+    "npu-residency",
+    cl::desc("Keep intermediates in VTCM between layers (default on)"),
+    cl::init(true), cl::cat(npuCategory));
+static cl::opt<std::string>
+    forceCpu("npu-force-cpu",
+             cl::desc("Comma-separated op or node names kept on the CPU"),
+             cl::init(""), cl::cat(npuCategory));
+static cl::opt<std::string> sweep(
+    "sweep",
+    cl::desc("Compile every combination, simulate, and print a table: e.g. "
+             "'cores=1,2,4 split-size=1024,2048 vtcm-limit-percent=50,100 "
+             "instances=1,2'"),
+    cl::init(""), cl::cat(npuCategory));
+static cl::opt<std::string>
+    sweepObjective("sweep-objective",
+                   cl::desc("Mark the best row: throughput or latency"),
+                   cl::init("throughput"), cl::cat(npuCategory));
 static cl::opt<std::string> triple("triple",
                                    cl::desc("Target triple (default: host); "
                                             "e.g. aarch64-linux-gnu"));
@@ -104,6 +174,270 @@ static int writeText(StringRef text, StringRef path) {
   return 0;
 }
 
+static std::string defaultOutput() {
+  if (!outputFile.empty())
+    return outputFile;
+  llvm::SmallString<256> p(inputFile);
+  llvm::sys::path::replace_extension(p, "tsl");
+  return llvm::sys::path::filename(p).str();
+}
+
+static tessel::NPUCompileOptions npuOptions() {
+  tessel::NPUCompileOptions o;
+  o.chip = chipName;
+  if (!chipFiles.empty())
+    o.chipFile = chipFiles[chipFiles.size() - 1];
+  o.cores = cores;
+  o.mos = mos;
+  o.ols = ols;
+  o.splitSizeKiB = splitSize;
+  o.vtcmLimitPercent = vtcmLimit;
+  o.deallocDelay = deallocDelay;
+  o.multicastWeights = multicast;
+  o.residency = npuResidency;
+  o.solver = npuSolver;
+  o.forceCpu = forceCpu;
+  o.cpu.codegen.triple = triple;
+  o.cpu.codegen.cpu = cpu;
+  o.cpu.dumpDir = dumpDir;
+  o.recordedOptions = {{"target", "npu"},
+                       {"chip", chipName},
+                       {"cores", std::to_string(cores)},
+                       {"mos", std::to_string(mos)},
+                       {"ols", std::to_string(ols)},
+                       {"split-size", std::to_string(splitSize)},
+                       {"vtcm-limit-percent", std::to_string(vtcmLimit)},
+                       {"dealloc-delay", std::to_string(deallocDelay)},
+                       {"multicast-weights", multicast ? "1" : "0"},
+                       {"batch", std::to_string(batch ? batch : 1)},
+                       {"instances", std::to_string(instances)}};
+  return o;
+}
+
+/// One row of a sweep: a combination of options and what the simulator
+/// says about it.
+struct SweepRow {
+  std::vector<std::pair<std::string, std::string>> settings;
+  bool ok = false;
+  std::string error;
+  double ips = 0, latencyUs = 0, ipj = 0, util = 0, ddrBytes = 0;
+  uint64_t vtcmPeak = 0;
+  bool ddrBound = false;
+};
+
+static int runSweep(ModuleOp optimized) {
+  // Parse "key=v1,v2 key2=..." into the cartesian product.
+  std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+  for (StringRef item : llvm::split(StringRef(sweep), ' ')) {
+    item = item.trim();
+    if (item.empty())
+      continue;
+    auto [key, values] = item.split('=');
+    static const char *known[] = {"cores", "mos", "ols", "split-size",
+                                  "vtcm-limit-percent", "dealloc-delay",
+                                  "multicast-weights", "instances"};
+    if (!llvm::is_contained(known, key) || values.empty()) {
+      llvm::errs() << "tessel-compile: --sweep: unknown or empty setting '"
+                   << item
+                   << "' (known: cores, mos, ols, split-size, "
+                      "vtcm-limit-percent, dealloc-delay, multicast-weights, "
+                      "instances)\n";
+      return 1;
+    }
+    std::vector<std::string> vs;
+    for (StringRef v : llvm::split(values, ','))
+      vs.push_back(v.str());
+    axes.push_back({key.str(), vs});
+  }
+  if (sweepObjective != "throughput" && sweepObjective != "latency") {
+    llvm::errs() << "tessel-compile: --sweep-objective must be throughput or "
+                    "latency\n";
+    return 1;
+  }
+  std::vector<SweepRow> rows;
+  std::vector<size_t> idx(axes.size(), 0);
+  while (true) {
+    SweepRow row;
+    tessel::NPUCompileOptions o = npuOptions();
+    unsigned inst = instances;
+    bool bad = false;
+    for (size_t a = 0; a < axes.size(); ++a) {
+      const std::string &k = axes[a].first, &v = axes[a].second[idx[a]];
+      row.settings.push_back({k, v});
+      unsigned n = 0;
+      if (StringRef(v).getAsInteger(10, n)) {
+        row.error = "'" + v + "' is not a number";
+        bad = true;
+      }
+      if (k == "cores") o.cores = n;
+      else if (k == "mos") o.mos = n;
+      else if (k == "ols") o.ols = n;
+      else if (k == "split-size") o.splitSizeKiB = n;
+      else if (k == "vtcm-limit-percent") o.vtcmLimitPercent = n;
+      else if (k == "dealloc-delay") o.deallocDelay = n;
+      else if (k == "multicast-weights") o.multicastWeights = n != 0;
+      else if (k == "instances") inst = n;
+    }
+    if (o.mos > o.cores)
+      o.mos = o.cores;
+    if (!bad) {
+      OwningOpRef<ModuleOp> copy = optimized.clone();
+      std::string diag;
+      FailureOr<tessel::NPUArtifacts> art;
+      {
+        ScopedDiagnosticHandler h(copy->getContext(), [&](Diagnostic &d) {
+          if (diag.empty())
+            diag = d.str();
+          return success();
+        });
+        art = tessel::compileForNPU(*copy, o);
+      }
+      if (failed(art)) {
+        row.error = diag;
+      } else {
+        for (const tessel::NPUSegmentReport &s : art->report.segments)
+          row.vtcmPeak = std::max<uint64_t>(row.vtcmPeak, s.vtcmPeak);
+        tessel::StatusOr<std::vector<uint8_t>> bytes =
+            tessel::rt::writeBinary(art->binary);
+        tessel::rt::LoadOptions lo;
+        lo.chipFiles.assign(chipFiles.begin(), chipFiles.end());
+        auto model = bytes ? tessel::rt::Model::loadMemory(
+                                 bytes->data(), bytes->size(), lo)
+                           : tessel::StatusOr<std::shared_ptr<
+                                 const tessel::rt::Model>>(bytes.status());
+        tessel::rt::RunOptions ro;
+        ro.summary.batch = batch > 0 ? static_cast<uint32_t>(batch) : 1;
+        ro.summary.instances = inst;
+        auto ctxOr = model ? tessel::rt::Context::create(*model, ro)
+                           : tessel::StatusOr<std::unique_ptr<
+                                 tessel::rt::Context>>(model.status());
+        tessel::Status st = ctxOr ? tessel::Status::ok() : ctxOr.status();
+        if (st) {
+          auto &ctx = *ctxOr;
+          for (size_t i = 0; i < ctx->model().inputs().size() && st; ++i) {
+            const auto &t = ctx->model().tensor(ctx->model().inputs()[i]);
+            std::vector<uint8_t> zeros(t.byteSize(), 0);
+            st = ctx->setInput(i, zeros.data(), zeros.size());
+          }
+          if (st)
+            st = ctx->run();
+          if (st) {
+            const auto &s = ctx->report().summary;
+            row.ok = true;
+            row.ips = s.inferencesPerSecond;
+            row.latencyUs = s.latencyUs;
+            row.ipj = s.inferencesPerJoule;
+            row.util = s.utilization;
+            row.ddrBytes = s.ddrBytesPerInference;
+            row.ddrBound = s.ddrBound;
+          }
+        }
+        if (!st)
+          row.error = st.message();
+      }
+    }
+    rows.push_back(row);
+    size_t a = 0;
+    for (; a < axes.size(); ++a) {
+      if (++idx[a] < axes[a].second.size())
+        break;
+      idx[a] = 0;
+    }
+    if (a == axes.size())
+      break;
+  }
+  int best = -1;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].ok)
+      continue;
+    bool better = best < 0 ||
+                  (sweepObjective == "throughput"
+                       ? rows[i].ips > rows[best].ips
+                       : rows[i].latencyUs < rows[best].latencyUs);
+    if (better)
+      best = static_cast<int>(i);
+  }
+  llvm::outs() << "Sweep of " << inputFile << " on " << chipName << " ("
+               << rows.size() << " combinations, objective "
+               << sweepObjective << "; simulated NPU steps)\n";
+  std::string header;
+  for (auto &[k, v] : axes)
+    header += llvm::formatv("{0,-20}", k).str();
+  llvm::outs() << "  " << header
+               << llvm::formatv("{0,12} {1,12} {2,12} {3,8} {4,12} {5,14}\n",
+                                "infer/s", "latency-us", "infer/J", "MAC-%",
+                                "peak-VTCM", "DDR-B/infer");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const SweepRow &r = rows[i];
+    std::string line;
+    for (auto &[k, v] : r.settings)
+      line += llvm::formatv("{0,-20}", v).str();
+    llvm::outs() << (static_cast<int>(i) == best ? "* " : "  ") << line;
+    if (!r.ok) {
+      llvm::outs() << "failed: " << r.error << "\n";
+      continue;
+    }
+    llvm::outs() << llvm::formatv(
+        "{0,12:F1} {1,12:F1} {2,12:F1} {3,8:F1} {4,12} {5,14:F0}{6}\n", r.ips,
+        r.latencyUs, r.ipj, 100 * r.util, r.vtcmPeak, r.ddrBytes,
+        r.ddrBound ? " (DDR-bound)" : "");
+  }
+  return best >= 0 ? 0 : 1;
+}
+
+static int compileNpu(ModuleOp module) {
+  if (!sweep.empty())
+    return runSweep(module);
+  if (emit == "npu") {
+    PassManager pm(module.getContext());
+    tessel::NPUPipelineOptions po;
+    tessel::NPUCompileOptions o = npuOptions();
+    po.chip = o.chip;
+    po.chipFile = o.chipFile;
+    po.cores = o.cores;
+    po.mos = o.mos;
+    po.ols = o.ols;
+    po.splitSize = o.splitSizeKiB;
+    po.vtcmLimitPercent = o.vtcmLimitPercent;
+    po.deallocDelay = o.deallocDelay;
+    po.multicastWeights = o.multicastWeights;
+    po.residency = o.residency;
+    po.solver = o.solver;
+    po.forceCpu = o.forceCpu;
+    tessel::buildNPUPipeline(pm, po);
+    if (failed(pm.run(module)))
+      return 1;
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    OpPrintingFlags flags;
+    flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
+    module.print(os, flags);
+    return writeText(s, outputFile);
+  }
+  if (!emit.empty() && emit != "npu-asm") {
+    llvm::errs() << "tessel-compile: --emit=" << emit
+                 << " is a CPU level; for --target=npu use npu or npu-asm\n";
+    return 1;
+  }
+  FailureOr<tessel::NPUArtifacts> art =
+      tessel::compileForNPU(module, npuOptions());
+  if (failed(art))
+    return 1;
+  if (stats)
+    llvm::outs() << tessel::formatNPUReport(art->report);
+  if (emit == "npu-asm")
+    return writeText(art->assembly, outputFile);
+  if (stats && outputFile.empty())
+    return 0;
+  if (tessel::Status s = tessel::rt::writeBinaryFile(art->binary,
+                                                     defaultOutput());
+      !s) {
+    llvm::errs() << "tessel-compile: error: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   tessel::registerAllPasses();
@@ -137,12 +471,13 @@ int main(int argc, char **argv) {
     llvm::errs() << "tessel-compile: no input model (see --help)\n";
     return 1;
   }
-  static const char *levels[] = {"",        "imported", "graph", "linalg",
-                                 "bufferized", "llvm",  "asm",   "obj"};
+  static const char *levels[] = {"",    "imported", "graph", "linalg",
+                                 "bufferized", "llvm", "asm", "obj",
+                                 "npu", "npu-asm"};
   if (!llvm::is_contained(levels, StringRef(emit))) {
     llvm::errs() << "tessel-compile: unknown --emit level '" << emit
                  << "' (expected imported, graph, linalg, bufferized, llvm, "
-                    "asm or obj)\n";
+                    "asm, obj, npu or npu-asm)\n";
     return 1;
   }
   if (target != "cpu" && target != "npu") {
@@ -158,6 +493,7 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
   tessel::onnx_import::ImportOptions options;
+  options.batch = batch;
   std::string error;
   if (failed(tessel::onnx_import::parseInputShapes(inputShapes, options,
                                                    error))) {
@@ -217,7 +553,7 @@ int main(int argc, char **argv) {
     tessel::GraphOptimizeOptions options;
     options.layout = layout;
     bool compiling = emit != "graph";
-    if (!layout.getNumOccurrences() && compiling && target == "cpu")
+    if (!layout.getNumOccurrences() && compiling)
       options.layout = tessel::graph::Layout::NHWC;
     tessel::buildGraphOptimizePipeline(pm, options);
     if (failed(pm.run(*module)))
@@ -229,17 +565,14 @@ int main(int argc, char **argv) {
     tessel::printStatsTable(llvm::outs(),
                             "Tessel model statistics: " + inputFile, before,
                             tessel::collectStats(*module), &onnxNodes);
-    if (emit.empty() && outputFile.empty())
+    if (emit.empty() && outputFile.empty() && target != "npu")
       return 0;
   }
   if (emit == "graph")
     return printModule();
 
-  if (target == "npu") {
-    llvm::errs() << "tessel-compile: error: compiling for the NPU is not "
-                    "available yet; use --target=cpu\n";
-    return 1;
-  }
+  if (target == "npu")
+    return compileNpu(*module);
   tessel::CPUCompileOptions cpuOptions;
   cpuOptions.codegen.triple = triple;
   cpuOptions.codegen.cpu = cpu;

@@ -26,6 +26,9 @@ struct CPUArtifacts {
   std::string linalgIR, bufferizedIR, llvmIR, assembly, object;
 };
 
+/// The runtime element type of an MLIR element type (nullopt if none).
+std::optional<rt::ElemType> runtimeElementType(mlir::Type t);
+
 /// The MLIR element type of a runtime element type.
 mlir::Type compilerElementType(mlir::MLIRContext *ctx, rt::ElemType t);
 
@@ -36,6 +39,19 @@ mlir::Type compilerElementType(mlir::MLIRContext *ctx, rt::ElemType t);
 llvm::FailureOr<CPUArtifacts> compileForCPU(mlir::ModuleOp module,
                                             const CPUCompileOptions &options,
                                             llvm::StringRef stopAfter = "");
+
+/// A CPU segment of a mixed (NPU + CPU) binary: the module's `@main` is
+/// compiled to an object defining the entry `tessel.entry`, with its inputs,
+/// outputs and scratch at the arena offsets the module's attributes fix
+/// (see lib/Transforms/CPU/HostEntry.cpp).
+struct HostSegment {
+  std::string object;
+  std::vector<uint8_t> weights; ///< Its own weight blob.
+  uint64_t arenaBytes = 0;      ///< Arena bytes used from offset 0.
+  std::string triple;
+};
+llvm::FailureOr<HostSegment>
+compileHostSegment(mlir::ModuleOp module, const CPUCompileOptions &options);
 
 } // namespace tessel
 

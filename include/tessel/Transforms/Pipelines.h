@@ -52,6 +52,56 @@ void buildCPUStage(mlir::OpPassManager &pm, CPUStage stage);
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       CPUStage stopAfter = CPUStage::LLVM);
 
+/// Options of tessel-lower-to-npu (those of tessel-npu-partition, which
+/// records them on the module for the later stages).
+struct NPUPipelineOptions
+    : public mlir::PassPipelineOptions<NPUPipelineOptions> {
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("Chip model"),
+                           llvm::cl::init("mobile-m")};
+  Option<std::string> chipFile{*this, "chip-file",
+                               llvm::cl::desc("File with more chip models"),
+                               llvm::cl::init("")};
+  Option<unsigned> cores{*this, "cores", llvm::cl::desc("Cores"),
+                         llvm::cl::init(1)};
+  Option<unsigned> mos{*this, "mos",
+                       llvm::cl::desc("Cores an output-channel range splits "
+                                      "across"),
+                       llvm::cl::init(1)};
+  Option<unsigned> ols{*this, "ols",
+                       llvm::cl::desc("At least this many tiles per layer"),
+                       llvm::cl::init(1)};
+  Option<unsigned> splitSize{*this, "split-size",
+                             llvm::cl::desc("Largest activation tile (KiB)"),
+                             llvm::cl::init(0)};
+  Option<unsigned> vtcmLimitPercent{*this, "vtcm-limit-percent",
+                                    llvm::cl::desc("VTCM budget (percent)"),
+                                    llvm::cl::init(100)};
+  Option<unsigned> deallocDelay{*this, "dealloc-delay",
+                                llvm::cl::desc("Extra layers of VTCM life"),
+                                llvm::cl::init(0)};
+  Option<bool> multicastWeights{*this, "multicast-weights",
+                                llvm::cl::desc("Multicast shared weights"),
+                                llvm::cl::init(false)};
+  Option<bool> residency{*this, "residency",
+                         llvm::cl::desc("Keep intermediates in VTCM"),
+                         llvm::cl::init(true)};
+  Option<std::string> solver{*this, "solver",
+                             llvm::cl::desc("Tiling search"),
+                             llvm::cl::init("auto")};
+  Option<std::string> forceCpu{*this, "force-cpu",
+                               llvm::cl::desc("Ops kept on the CPU"),
+                               llvm::cl::init("")};
+};
+
+/// The stages of the NPU lowering, in order.
+enum class NPUStage { Partition, Convert, Plan, Allocate, Schedule };
+
+/// tessel-lower-to-npu: partition, convert, fuse, split, reorder weights,
+/// allocate, schedule (up to and including `stopAfter`).
+void buildNPUPipeline(mlir::OpPassManager &pm,
+                      const NPUPipelineOptions &options,
+                      NPUStage stopAfter = NPUStage::Schedule);
+
 /// Registers the named pipelines with the pass registry.
 void registerPipelines();
 

@@ -118,6 +118,13 @@ FailureOr<std::string> llvmtarget::emitObject(ModuleOp module,
 FailureOr<std::vector<char>>
 llvmtarget::linkSharedObject(StringRef object, StringRef tripleName,
                              std::string &error) {
+  return linkSharedObject(ArrayRef<std::string>{object.str()}, tripleName,
+                          error);
+}
+
+FailureOr<std::vector<char>>
+llvmtarget::linkSharedObject(ArrayRef<std::string> objects,
+                             StringRef tripleName, std::string &error) {
   llvm::Triple triple(tripleName);
   llvm::Triple hostTriple(llvm::sys::getDefaultTargetTriple());
   std::string driver;
@@ -141,18 +148,27 @@ llvmtarget::linkSharedObject(StringRef object, StringRef tripleName,
                  : " (install build-essential)");
     return failure();
   }
-  llvm::SmallString<128> objPath, soPath;
-  int fd;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("tessel", "o", fd, objPath)) {
-    error = "cannot create a temporary file: " + ec.message();
-    return failure();
-  }
-  {
+  llvm::SmallString<128> soPath;
+  SmallVector<llvm::SmallString<128>> objPaths;
+  auto removeObjects = [&] {
+    for (auto &p : objPaths)
+      llvm::sys::fs::remove(p);
+  };
+  for (const std::string &object : objects) {
+    llvm::SmallString<128> objPath;
+    int fd;
+    if (auto ec =
+            llvm::sys::fs::createTemporaryFile("tessel", "o", fd, objPath)) {
+      removeObjects();
+      error = "cannot create a temporary file: " + ec.message();
+      return failure();
+    }
+    objPaths.push_back(objPath);
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os << object;
   }
   if (auto ec = llvm::sys::fs::createTemporaryFile("tessel", "so", soPath)) {
-    llvm::sys::fs::remove(objPath);
+    removeObjects();
     error = "cannot create a temporary file: " + ec.message();
     return failure();
   }
@@ -160,14 +176,14 @@ llvmtarget::linkSharedObject(StringRef object, StringRef tripleName,
   // provides when the shared object is loaded.
   // -Bsymbolic: calls inside the model bind to the model's own functions,
   // never to same-named symbols of the process that loads it.
-  SmallVector<StringRef> args = {*path,   "-shared",       "-o",
-                                 soPath,  objPath,         "-lm",
-                                 "-Wl,-z,noexecstack", "-Wl,-Bsymbolic",
-                                 "-nostartfiles"};
+  SmallVector<StringRef> args = {*path, "-shared", "-o", soPath};
+  for (auto &p : objPaths)
+    args.push_back(p);
+  args.append({"-lm", "-Wl,-z,noexecstack", "-Wl,-Bsymbolic", "-nostartfiles"});
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*path, args, std::nullopt, {}, 0, 0,
                                      &message);
-  llvm::sys::fs::remove(objPath);
+  removeObjects();
   if (rc != 0) {
     llvm::sys::fs::remove(soPath);
     error = "linking the shared object with " + driver + " failed" +

@@ -468,6 +468,14 @@ ModelImporter::inputType(const onnx::ValueInfoProto &info) {
   SmallVector<int64_t> shape;
   for (int i = 0; i < tt.shape().dim_size(); ++i) {
     const auto &d = tt.shape().dim(i);
+    if (i == 0 && options.batch > 0) {
+      if (d.has_dim_value() && d.dim_value() != options.batch)
+        return emitError(loc)
+               << "--batch=" << options.batch << ": graph input '"
+               << info.name() << "' fixes its first dim to " << d.dim_value();
+      shape.push_back(options.batch);
+      continue;
+    }
     if (!d.has_dim_value() || d.dim_value() < 0)
       return emitError(loc)
              << "graph input '" << info.name() << "' has a dynamic dim " << i

@@ -4,7 +4,10 @@
 //
 // Inputs and outputs live in the arena at offsets this pass chooses (and
 // records in `tessel.io`); `@main` (inputs..., outputs..., weights[, uk])
-// becomes private and is called with views.
+// becomes private and is called with views. A CPU segment of a mixed NPU
+// binary shares the model's arena: the NPU compiler then fixes the offsets
+// (module attributes `tessel.io_offsets`, one per input then output, and
+// `tessel.scratch_offset`) and the entry's name (`tessel.entry`).
 //
 //===----------------------------------------------------------------------===//
 #include "tessel/Transforms/Passes.h"
@@ -76,6 +79,16 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
       dropped.set(i);
     }
     Builder b(&getContext());
+    auto fixedOffsets = module->getAttrOfType<DenseI64ArrayAttr>("tessel.io_offsets");
+    if (fixedOffsets && fixedOffsets.size() != static_cast<int64_t>(numIO)) {
+      module.emitError("tessel.io_offsets has ")
+          << fixedOffsets.size() << " entries for " << numIO
+          << " inputs and outputs";
+      return signalPassFailure();
+    }
+    auto fixedScratch =
+        module->getAttrOfType<IntegerAttr>("tessel.scratch_offset");
+    auto entryName = module->getAttrOfType<StringAttr>("tessel.entry");
     SmallVector<int64_t> offsets;
     SmallVector<Attribute> io;
     int64_t size = 0;
@@ -90,6 +103,8 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
       int64_t bits = type.getElementType().getIntOrFloatBitWidth();
       int64_t bytes = type.getNumElements() * std::max<int64_t>(8, bits) / 8;
       size = llvm::alignTo(size, 64);
+      if (fixedOffsets)
+        size = fixedOffsets[i];
       offsets.push_back(size);
       bool isInput = i < inputs.size();
       auto desc = cast<DictionaryAttr>(isInput ? inputs[i]
@@ -102,12 +117,23 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
            b.getNamedAttr("bytes", b.getI64IntegerAttr(bytes))}));
       size += bytes;
     }
+    if (fixedOffsets) {
+      size = 0;
+      for (Attribute a : io) {
+        auto d = cast<DictionaryAttr>(a);
+        size = std::max(size, d.getAs<IntegerAttr>("offset").getInt() +
+                                  d.getAs<IntegerAttr>("bytes").getInt());
+      }
+    }
     // The scratch region follows the inputs and outputs.
     int64_t scratchOffset = llvm::alignTo(size, 64);
+    if (fixedScratch)
+      scratchOffset = fixedScratch.getInt();
     if (scratchArg >= 0)
-      size = scratchOffset +
-             cast<MemRefType>(main.getArgument(scratchArg).getType())
-                 .getNumElements();
+      size = std::max<int64_t>(
+          size, scratchOffset +
+                    cast<MemRefType>(main.getArgument(scratchArg).getType())
+                        .getNumElements());
     int64_t arenaSize = llvm::alignTo(std::max<int64_t>(size, 1), 64);
     auto arenaType = MemRefType::get({arenaSize}, b.getI8Type());
     auto weightsType =
@@ -118,7 +144,7 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
     ob.setInsertionPointToEnd(module.getBody());
     Location loc = main.getLoc();
     auto entry = func::FuncOp::create(
-        ob, loc, "tessel_host_main",
+        ob, loc, entryName ? entryName.getValue() : "tessel_host_main",
         ob.getFunctionType({arenaType, weightsType, ukType}, {}));
     Block *block = entry.addEntryBlock();
     ob.setInsertionPointToStart(block);

@@ -37,6 +37,10 @@ llvm::FailureOr<std::string> emitObject(mlir::ModuleOp module,
 llvm::FailureOr<std::vector<char>>
 linkSharedObject(llvm::StringRef object, llvm::StringRef triple,
                  std::string &error);
+/// The same for several objects linked into one shared object.
+llvm::FailureOr<std::vector<char>>
+linkSharedObject(llvm::ArrayRef<std::string> objects, llvm::StringRef triple,
+                 std::string &error);
 
 } // namespace tessel::llvmtarget
 

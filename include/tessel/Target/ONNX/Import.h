@@ -32,6 +32,9 @@ struct ImportOptions {
   /// Graph inputs fixed to known values: they become constants, so that
   /// shape-like inputs (axes, sizes, repeats) can be folded.
   std::map<std::string, ref::Tensor> frozenInputs;
+  /// If > 0: the first dim of every graph input (a dynamic one, or one
+  /// already fixed to this value) is the batch size.
+  int64_t batch = 0;
   /// Name of the function holding the graph.
   std::string functionName = "main";
 };

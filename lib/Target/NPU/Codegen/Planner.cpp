@@ -220,38 +220,177 @@ struct Planning {
   }
 };
 
-} // namespace
+/// Packs the resident tensors and every layer's tile buffers into VTCM by
+/// their live ranges; returns the peak and the items (with addresses).
+uint64_t packVtcm(const Planning &P, const NpuPlan &plan,
+                  std::vector<Item> &items) {
+  items.clear();
+  for (size_t i = 0; i < P.st.size(); ++i) {
+    const Storage &s = P.st[i];
+    if (!P.places[i].vtcm || s.producer < 0)
+      continue;
+    items.push_back({s.bytes, P.residentAlign(), 2 * int64_t(s.producer),
+                     P.endOf(s.lastUse), 0, static_cast<int>(i), -1, -1});
+  }
+  for (size_t li = 0; li < P.g.layers.size(); ++li) {
+    PlanContext pc = P.ctxFor(P.g.layers[li], plan.tiles[li].cores);
+    std::vector<BufferReq> reqs = layerBuffers(pc, plan.tiles[li]);
+    for (size_t r = 0; r < reqs.size(); ++r)
+      items.push_back({std::max<uint64_t>(reqs[r].bytes, 1), reqs[r].align,
+                       P.beginOf(static_cast<int>(li), reqs[r].early),
+                       P.endOf(static_cast<int>(li)), 0, -1,
+                       static_cast<int>(li), static_cast<int>(r)});
+  }
+  return pack(items);
+}
 
-StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
-                            const std::vector<Placement> &ioPlacements,
-                            const PlanOptions &opt, PlanReport *report) {
-  using R = StatusOr<NpuPlan>;
-  if (Status s = graph.verify(); !s)
-    return R(s);
-  if (opt.cores == 0 || opt.cores > chip.cores)
-    return R::error("--cores=" + std::to_string(opt.cores) + " is outside [1, " +
-                    std::to_string(chip.cores) + "] (chip " + chip.name +
-                    " has " + std::to_string(chip.cores) + " core" +
-                    (chip.cores == 1 ? "" : "s") + ")");
-  if (!(opt.vtcmLimitPercent > 0 && opt.vtcmLimitPercent <= 100))
-    return R::error("--vtcm-limit-percent must be in (0, 100]");
-  Planning P{chip, graph, opt, analyze(chip, graph, opt.residency, opt.cores),
-             {}, 0};
-  P.limit = static_cast<uint64_t>(chip.usableVtcmBytes() *
-                                  opt.vtcmLimitPercent / 100.0);
-  P.places.assign(graph.tensors.size(), Placement{});
-  for (size_t i = 0; i < graph.tensors.size(); ++i) {
+/// Records the packed addresses.
+void applyVtcm(Planning &P, NpuPlan &plan, const std::vector<Item> &items,
+               uint64_t peak) {
+  plan.buffers.assign(P.g.layers.size(), {});
+  for (size_t li = 0; li < P.g.layers.size(); ++li) {
+    PlanContext pc = P.ctxFor(P.g.layers[li], plan.tiles[li].cores);
+    plan.buffers[li].assign(layerBuffers(pc, plan.tiles[li]).size(), 0);
+  }
+  for (const Item &it : items) {
+    if (it.storage >= 0)
+      P.places[it.storage].addr = it.addr;
+    else
+      plan.buffers[it.layer][it.req] = it.addr;
+  }
+  plan.vtcmPeak = peak;
+}
+
+/// DDR scratch for the intermediates that stay in DDR, aliases, the plan's
+/// placements.
+void packDdr(Planning &P, NpuPlan &plan) {
+  const LayerGraph &graph = P.g;
+  std::vector<Item> items;
+  for (size_t i = 0; i < P.st.size(); ++i) {
+    const Storage &s = P.st[i];
     const Tensor &t = graph.tensors[i];
+    if (P.places[i].vtcm || s.producer < 0 || t.aliasOf != kNoTensor ||
+        t.isConstant || t.isInput || t.isOutput)
+      continue;
+    items.push_back({t.bytes(), 64, 2 * int64_t(s.producer),
+                     2 * int64_t(s.lastUse) + 1, 0, static_cast<int>(i), -1,
+                     -1});
+  }
+  uint64_t peak = pack(items);
+  for (const Item &it : items) {
+    P.places[it.storage] = Placement{};
+    P.places[it.storage].addr = P.opt.ddrScratchBase + it.addr;
+  }
+  plan.ddrScratchBytes = alignUp(peak, 64);
+  // Aliases share their storage's placement.
+  for (size_t i = 0; i < graph.tensors.size(); ++i)
+    if (graph.tensors[i].aliasOf != kNoTensor)
+      P.places[i] = P.places[graph.storageOf(static_cast<TensorId>(i))];
+  plan.placements = P.places;
+}
+
+Status checkOptions(const ChipModel &chip, const PlanOptions &opt) {
+  if (opt.cores == 0 || opt.cores > chip.cores)
+    return Status::error("--cores=" + std::to_string(opt.cores) +
+                         " is outside [1, " + std::to_string(chip.cores) +
+                         "] (chip " + chip.name + " has " +
+                         std::to_string(chip.cores) + " core" +
+                         (chip.cores == 1 ? "" : "s") + ")");
+  if (!(opt.vtcmLimitPercent > 0 && opt.vtcmLimitPercent <= 100))
+    return Status::error("--vtcm-limit-percent must be in (0, 100]");
+  return Status::ok();
+}
+
+Status setIo(Planning &P, const std::vector<Placement> &ioPlacements) {
+  P.places.assign(P.g.tensors.size(), Placement{});
+  for (size_t i = 0; i < P.g.tensors.size(); ++i) {
+    const Tensor &t = P.g.tensors[i];
     if ((t.isInput || t.isOutput) && t.aliasOf == kNoTensor) {
       if (i >= ioPlacements.size() || ioPlacements[i].vtcm)
-        return R::error("tensor '" + t.name + "' has no DDR placement");
+        return Status::error("tensor '" + t.name + "' has no DDR placement");
       P.places[i] = ioPlacements[i];
     }
   }
-  // Start with every eligible tensor resident that is not bigger than half
-  // the budget.
-  for (size_t i = 0; i < P.st.size(); ++i)
-    if (P.st[i].eligible && P.st[i].bytes <= P.limit / 2) {
+  return Status::ok();
+}
+
+uint64_t limitOf(const ChipModel &chip, const PlanOptions &opt) {
+  return static_cast<uint64_t>(chip.usableVtcmBytes() * opt.vtcmLimitPercent /
+                               100.0);
+}
+
+} // namespace
+
+std::vector<Placement> initialResidency(const ChipModel &chip,
+                                        const LayerGraph &graph,
+                                        const PlanOptions &opt) {
+  std::vector<Storage> st = analyze(chip, graph, opt.residency, opt.cores);
+  uint64_t limit = limitOf(chip, opt);
+  std::vector<Placement> out(graph.tensors.size());
+  for (size_t i = 0; i < st.size(); ++i)
+    if (st[i].eligible && st[i].bytes <= limit / 2) {
+      out[i].vtcm = true;
+      out[i].pitch = st[i].place.pitch;
+      out[i].rowDims = st[i].place.rowDims;
+    }
+  return out;
+}
+
+Status allocateMemory(const ChipModel &chip, const LayerGraph &graph,
+                      const std::vector<Placement> &ioPlacements,
+                      const PlanOptions &opt, NpuPlan &plan) {
+  if (Status s = graph.verify(); !s)
+    return s;
+  if (Status s = checkOptions(chip, opt); !s)
+    return s;
+  if (plan.tiles.size() != graph.layers.size())
+    return Status::error("the segment has no tiling (run tessel-npu-split)");
+  Planning P{chip, graph, opt, analyze(chip, graph, opt.residency, opt.cores),
+             {}, limitOf(chip, opt)};
+  if (Status s = setIo(P, ioPlacements); !s)
+    return s;
+  for (size_t i = 0; i < graph.tensors.size() && i < plan.placements.size();
+       ++i)
+    if (plan.placements[i].vtcm && graph.tensors[i].aliasOf == kNoTensor) {
+      if (!P.st[i].eligible)
+        return Status::error("tensor '" + graph.tensors[i].name +
+                             "' cannot stay in VTCM");
+      P.places[i].vtcm = true;
+      P.places[i].pitch = P.st[i].place.pitch;
+      P.places[i].rowDims = P.st[i].place.rowDims;
+    }
+  std::vector<Item> items;
+  uint64_t peak = packVtcm(P, plan, items);
+  if (peak > P.limit)
+    return Status::error("the resident tensors and tile buffers do not fit "
+                         "the VTCM budget of " +
+                         std::to_string(P.limit) + " bytes (" +
+                         std::to_string(peak) + " needed)");
+  applyVtcm(P, plan, items, peak);
+  packDdr(P, plan);
+  plan.weightsBase = opt.weightsBase;
+  return Status::ok();
+}
+
+StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
+                            const std::vector<Placement> &ioPlacements,
+                            const PlanOptions &opt, PlanReport *report,
+                            const std::vector<Placement> *residency) {
+  using R = StatusOr<NpuPlan>;
+  if (Status s = graph.verify(); !s)
+    return R(s);
+  if (Status s = checkOptions(chip, opt); !s)
+    return R(s);
+  Planning P{chip, graph, opt, analyze(chip, graph, opt.residency, opt.cores),
+             {}, limitOf(chip, opt)};
+  if (Status s = setIo(P, ioPlacements); !s)
+    return R(s);
+  // Start from the given residency, or with every eligible tensor resident
+  // that is not bigger than half the budget.
+  std::vector<Placement> initial =
+      residency ? *residency : initialResidency(chip, graph, opt);
+  for (size_t i = 0; i < P.st.size() && i < initial.size(); ++i)
+    if (P.st[i].eligible && initial[i].vtcm) {
       P.places[i].vtcm = true;
       P.places[i].pitch = P.st[i].place.pitch;
       P.places[i].rowDims = P.st[i].place.rowDims;
@@ -408,25 +547,7 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
     }
     // Pack VTCM.
     std::vector<Item> items;
-    for (size_t i = 0; i < P.st.size(); ++i) {
-      const Storage &s = P.st[i];
-      if (!P.places[i].vtcm || s.producer < 0)
-        continue;
-      items.push_back({s.bytes, P.residentAlign(), 2 * int64_t(s.producer),
-                       P.endOf(s.lastUse), 0, static_cast<int>(i), -1, -1});
-    }
-    plan.buffers.assign(L, {});
-    for (size_t li = 0; li < L; ++li) {
-      PlanContext pc = P.ctxFor(graph.layers[li], plan.tiles[li].cores);
-      std::vector<BufferReq> reqs = layerBuffers(pc, plan.tiles[li]);
-      plan.buffers[li].assign(reqs.size(), 0);
-      for (size_t r = 0; r < reqs.size(); ++r)
-        items.push_back({std::max<uint64_t>(reqs[r].bytes, 1), reqs[r].align,
-                         P.beginOf(static_cast<int>(li), reqs[r].early),
-                         P.endOf(static_cast<int>(li)), 0, -1,
-                         static_cast<int>(li), static_cast<int>(r)});
-    }
-    uint64_t peak = pack(items);
+    uint64_t peak = packVtcm(P, plan, items);
     if (peak > P.limit) {
       // The fullest step decides which resident tensor leaves.
       std::map<int64_t, uint64_t> use;
@@ -445,43 +566,13 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
                         std::to_string(peak) + " needed)");
       continue;
     }
-    for (const Item &it : items) {
-      if (it.storage >= 0)
-        P.places[it.storage].addr = it.addr;
-      else
-        plan.buffers[it.layer][it.req] = it.addr;
-    }
-    plan.vtcmPeak = peak;
+    applyVtcm(P, plan, items, peak);
     // With addresses known, re-check in-place alignment of the chosen plans
     // (planning assumed resident bases at 0, which the packing's alignment
     // preserves).
     break;
   }
-  // DDR scratch for the intermediates that stay in DDR.
-  {
-    std::vector<Item> items;
-    for (size_t i = 0; i < P.st.size(); ++i) {
-      const Storage &s = P.st[i];
-      const Tensor &t = graph.tensors[i];
-      if (P.places[i].vtcm || s.producer < 0 || t.aliasOf != kNoTensor ||
-          t.isConstant || t.isInput || t.isOutput)
-        continue;
-      items.push_back({t.bytes(), 64, 2 * int64_t(s.producer),
-                       2 * int64_t(s.lastUse) + 1, 0, static_cast<int>(i), -1,
-                       -1});
-    }
-    uint64_t peak = pack(items);
-    for (const Item &it : items) {
-      P.places[it.storage] = Placement{};
-      P.places[it.storage].addr = opt.ddrScratchBase + it.addr;
-    }
-    plan.ddrScratchBytes = alignUp(peak, 64);
-  }
-  // Aliases share their storage's placement.
-  for (size_t i = 0; i < graph.tensors.size(); ++i)
-    if (graph.tensors[i].aliasOf != kNoTensor)
-      P.places[i] = P.places[graph.storageOf(static_cast<TensorId>(i))];
-  plan.placements = P.places;
+  packDdr(P, plan);
   auto img = packWeights(chip, graph, plan.tiles);
   if (!img)
     return R(img.status());

@@ -77,11 +77,27 @@ struct PlanReport {
 
 /// Plans `graph`. Inputs and outputs of the graph (Tensor::isInput/isOutput)
 /// must already have DDR placements in `ioPlacements` (indexed by tensor;
-/// other entries are ignored).
+/// other entries are ignored). `residency` (by tensor: `vtcm` set for the
+/// intermediates to try keeping in VTCM) defaults to initialResidency.
 StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
                             const std::vector<Placement> &ioPlacements,
                             const PlanOptions &options,
-                            PlanReport *report = nullptr);
+                            PlanReport *report = nullptr,
+                            const std::vector<Placement> *residency = nullptr);
+
+/// Stage 1 alone: the intermediates that may stay in VTCM (eligible, and
+/// at most half the budget), by tensor.
+std::vector<Placement> initialResidency(const ChipModel &chip,
+                                        const LayerGraph &graph,
+                                        const PlanOptions &options);
+
+/// Stages 3 and 4 alone, for a plan whose tiles and residency (the `vtcm`
+/// flags of plan.placements) are decided: fills the VTCM addresses of the
+/// resident tensors and the layers' buffers, the DDR scratch, vtcmPeak and
+/// ddrScratchBytes. Fails when the packing does not fit the budget.
+Status allocateMemory(const ChipModel &chip, const LayerGraph &graph,
+                      const std::vector<Placement> &ioPlacements,
+                      const PlanOptions &options, NpuPlan &plan);
 
 /// Live ranges and addresses of the VTCM allocation, for checking it.
 struct AllocItem {
