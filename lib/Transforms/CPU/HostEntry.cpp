@@ -171,12 +171,15 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
     }
     // A private name: a global `main` in a shared object would collide with
     // (and bind to) the host program's own main.
+    // Segments linked into one shared object need distinct names.
+    std::string modelName =
+        entryName ? (entryName.getValue() + "_model").str() : "tessel_model";
     if (failed(SymbolTable::replaceAllSymbolUses(
-            main, StringAttr::get(&getContext(), "tessel_model"), module))) {
+            main, StringAttr::get(&getContext(), modelName), module))) {
       main.emitError("cannot rename @main");
       return signalPassFailure();
     }
-    main.setSymName("tessel_model");
+    main.setSymName(modelName);
     if (failed(main.eraseArguments(dropped)))
       return signalPassFailure();
     func::CallOp::create(ob, loc, main, args);

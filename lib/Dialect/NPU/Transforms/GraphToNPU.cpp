@@ -347,6 +347,40 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     return success();
   }
 
+  // Division by a constant: multiplication by its reciprocal.
+  if (auto d = dyn_cast<g::DivOp>(op)) {
+    auto c = d.getRhs().getDefiningOp<g::ConstantOp>();
+    if (!c || !isFloat(d.getLhs()))
+      return fail("division by a tensor (the NPU has no divide)");
+    std::string error;
+    FailureOr<ref::Tensor> t = g::toTensor(c.getValue(), error);
+    if (failed(t))
+      return fail("cannot read the divisor: " + error);
+    auto ct = cast<RankedTensorType>(c.getType());
+    std::vector<float> recip(ct.getNumElements());
+    for (size_t i = 0; i < recip.size(); ++i)
+      recip[i] = static_cast<float>(1.0 / t->getF(i));
+    RankedTensorType rt = resultType();
+    if (!rt)
+      return failure();
+    Value x;
+    if (failed(get(d.getLhs(), x)))
+      return failure();
+    Value r = constantOf(
+        DenseElementsAttr::get(
+            RankedTensorType::get(ct.getShape(), b.getF32Type()),
+            ArrayRef<float>(recip)),
+        rt.getElementType(), ct.getShape(), why);
+    if (!r)
+      return failure();
+    mapping.map(d.getResult(),
+                EltwiseOp::create(b, loc, rt, ValueRange{x, r},
+                                  b.getStringAttr("mul"), nullptr, nullptr,
+                                  nullptr, nullptr, nullptr, nullptr, nullptr)
+                    .getResult());
+    return success();
+  }
+
   // Unary activations.
   if (isa<g::ReluOp, g::ClipOp, g::SigmoidOp, g::TanhOp, g::ExpOp>(op)) {
     if (!isFloat(op->getOperand(0)))

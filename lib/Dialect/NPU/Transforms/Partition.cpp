@@ -117,6 +117,48 @@ std::string tryOnNpu(Operation *op, const ChipModel &chip,
   return "";
 }
 
+/// Whether the npu lowering fuses this activation kind.
+bool npuActivation(g::ActivationKind k) {
+  return k == g::ActivationKind::Relu || k == g::ActivationKind::Clip ||
+         k == g::ActivationKind::Sigmoid || k == g::ActivationKind::Tanh;
+}
+
+/// The fused activation of `op` as its own graph op after it (the op keeps
+/// none); null for kinds without a standalone op.
+Operation *unfuse(Operation *op, g::ActivationAttr act) {
+  OpBuilder b(op->getContext());
+  b.setInsertionPointAfter(op);
+  Value r = op->getResult(0);
+  Location loc = op->getLoc();
+  Type type = r.getType();
+  Operation *a = nullptr;
+  switch (act.getKind()) {
+  case g::ActivationKind::Gelu:
+  case g::ActivationKind::GeluTanh:
+    a = g::GeluOp::create(
+        b, loc, type, r,
+        b.getBoolAttr(act.getKind() == g::ActivationKind::GeluTanh));
+    break;
+  case g::ActivationKind::LeakyRelu:
+    a = g::LeakyReluOp::create(b, loc, type, r,
+                               b.getF64FloatAttr(act.getAlphaValue()));
+    break;
+  case g::ActivationKind::HardSigmoid:
+    a = g::HardSigmoidOp::create(b, loc, type, r,
+                                 b.getF64FloatAttr(act.getAlphaValue()),
+                                 b.getF64FloatAttr(act.getBetaValue()));
+    break;
+  case g::ActivationKind::HardSwish:
+    a = g::HardSwishOp::create(b, loc, type, r);
+    break;
+  default:
+    return nullptr;
+  }
+  r.replaceAllUsesExcept(a->getResult(0), a);
+  op->removeAttr("activation");
+  return a;
+}
+
 struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
   using Base::Base;
 
@@ -175,23 +217,43 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
     SmallVector<bool> onNpu;
     SmallVector<Attribute> fallbacks;
     Builder b(ctx);
-    for (Operation &op : body.without_terminator()) {
-      if (isa<g::ConstantOp>(op))
-        continue;
-      std::string label = opLabel(&op);
-      std::string why;
-      if (llvm::is_contained(forced, op.getName().getStringRef()) ||
-          (!label.empty() && llvm::is_contained(forced, label)))
-        why = "kept on the CPU by --npu-force-cpu";
-      else
-        why = tryOnNpu(&op, c, to.plan);
-      ops.push_back(&op);
+    SmallVector<Operation *> snapshot;
+    for (Operation &op : body.without_terminator())
+      if (!isa<g::ConstantOp>(op))
+        snapshot.push_back(&op);
+    auto decide = [&](Operation *op, const std::string &why) {
+      ops.push_back(op);
       onNpu.push_back(why.empty());
       if (!why.empty())
         fallbacks.push_back(b.getDictionaryAttr(
-            {b.getNamedAttr("op", b.getStringAttr(op.getName().getStringRef())),
-             b.getNamedAttr("name", b.getStringAttr(label)),
+            {b.getNamedAttr("op", b.getStringAttr(op->getName().getStringRef())),
+             b.getNamedAttr("name", b.getStringAttr(opLabel(op))),
              b.getNamedAttr("reason", b.getStringAttr(why))}));
+    };
+    for (Operation *op : snapshot) {
+      std::string label = opLabel(op);
+      if (llvm::is_contained(forced, op->getName().getStringRef()) ||
+          (!label.empty() && llvm::is_contained(forced, label))) {
+        decide(op, "kept on the CPU by --npu-force-cpu");
+        continue;
+      }
+      std::string why = tryOnNpu(op, c, to.plan);
+      // A conv or matmul whose fused activation the NPU lacks runs there
+      // without it; the activation alone goes to the CPU.
+      auto act = op->getAttrOfType<g::ActivationAttr>("activation");
+      if (!why.empty() && act && !npuActivation(act.getKind())) {
+        op->removeAttr("activation");
+        std::string bare = tryOnNpu(op, c, to.plan);
+        op->setAttr("activation", act);
+        if (bare.empty()) {
+          if (Operation *a = unfuse(op, act)) {
+            decide(op, "");
+            decide(a, tryOnNpu(a, c, to.plan));
+            continue;
+          }
+        }
+      }
+      decide(op, why);
     }
     module->setAttr("npu.fallbacks", b.getArrayAttr(fallbacks));
 
