@@ -188,6 +188,13 @@ struct Region {
 bool touches(const Region &y, uint64_t s, uint64_t e, uint64_t &budget) {
   if (y.hi <= s || e <= y.base)
     return false;
+  if (y.n2 == 1) {
+    // Rows of `bytes` every s1: the first row ending after s decides.
+    uint64_t i = 0;
+    if (y.base + y.bytes <= s)
+      i = y.s1 ? (s - y.base - y.bytes) / y.s1 + 1 : y.n1;
+    return i < y.n1 && y.base + i * y.s1 < e;
+  }
   for (uint64_t i = 0; i < y.n1; ++i) {
     if (budget == 0)
       return true;

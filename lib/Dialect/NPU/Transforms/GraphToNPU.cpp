@@ -106,7 +106,15 @@ Value GraphToNPULowering::constantOf(ElementsAttr value, Type elementType,
   }
   Type srcElement = srcType.getElementType();
   ElementsAttr attr;
-  if (srcElement == elementType) {
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (dense && dense.isSplat() && isa<FloatType>(srcElement) &&
+      isa<FloatType>(elementType)) {
+    bool lost;
+    APFloat v = dense.getSplatValue<APFloat>();
+    v.convert(cast<FloatType>(elementType).getFloatSemantics(),
+              APFloat::rmNearestTiesToEven, &lost);
+    attr = DenseElementsAttr::get(type, v);
+  } else if (srcElement == elementType) {
     if (std::optional<ArrayRef<char>> raw = g::getRawBytes(value))
       attr = g::elementsFromRawBytes(type, *raw, "npu_const");
     else if (auto dense = dyn_cast<DenseElementsAttr>(value))

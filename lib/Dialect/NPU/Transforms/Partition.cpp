@@ -43,7 +43,8 @@ std::string opLabel(Operation *op) {
 
 /// Why `op` cannot run on the NPU ("" if it can).
 std::string tryOnNpu(Operation *op, const ChipModel &chip,
-                     const cg::PlanOptions &options) {
+                     const cg::PlanOptions &options,
+                     bool *plannerFailure = nullptr) {
   if (op->getNumRegions())
     return "ops with regions run on the CPU";
   MLIRContext *ctx = op->getContext();
@@ -80,6 +81,14 @@ std::string tryOnNpu(Operation *op, const ChipModel &chip,
     lowering.mapping.map(v, arg);
   if (failed(lowering.lower(op, why)))
     return why.empty() ? "the NPU has no lowering for this op" : why;
+  if (std::string label = opLabel(op); !label.empty()) {
+    unsigned count = 0;
+    for (Operation &o : *block)
+      if (isLayerOp(&o))
+        o.setAttr("npu.name",
+                  b.getStringAttr(count++ ? label + "#" + std::to_string(count)
+                                          : label));
+  }
   SmallVector<Value> results;
   for (Value r : op->getResults()) {
     Value m = lowering.mapping.lookupOrNull(r);
@@ -112,8 +121,11 @@ std::string tryOnNpu(Operation *op, const ChipModel &chip,
   po.weightsBase = offset + (64ull << 20);
   StatusOr<cg::CompiledSegment> compiled =
       cg::compileSegment(chip, sg->graph, io, po);
-  if (!compiled)
+  if (!compiled) {
+    if (plannerFailure)
+      *plannerFailure = true;
     return compiled.message();
+  }
   return "";
 }
 
@@ -189,18 +201,18 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
     const ChipModel &c = **chipModel;
     if (cores == 0 || cores > c.cores) {
       module.emitError("--cores=")
-          << cores << " is outside [1, " << c.cores << "]: chip " << c.name
+          << static_cast<unsigned>(cores) << " is outside [1, " << c.cores << "]: chip " << c.name
           << " has " << c.cores << " core" << (c.cores == 1 ? "" : "s");
       return signalPassFailure();
     }
     if (mos == 0 || mos > cores) {
-      module.emitError("--mos=") << mos << " must be in [1, --cores=" << cores
+      module.emitError("--mos=") << static_cast<unsigned>(mos) << " must be in [1, --cores=" << static_cast<unsigned>(cores)
                                  << "]";
       return signalPassFailure();
     }
     if (vtcmLimitPercent == 0 || vtcmLimitPercent > 100) {
       module.emitError("--vtcm-limit-percent=")
-          << vtcmLimitPercent << " must be in [1, 100]";
+          << static_cast<unsigned>(vtcmLimitPercent) << " must be in [1, 100]";
       return signalPassFailure();
     }
     auto main = module.lookupSymbol<func::FuncOp>("main");
@@ -237,7 +249,12 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
         decide(op, "kept on the CPU by --npu-force-cpu");
         continue;
       }
-      std::string why = tryOnNpu(op, c, to.plan);
+      bool planner = false;
+      std::string why = tryOnNpu(op, c, to.plan, &planner);
+      // The op has a lowering but these options leave no way to schedule
+      // it: worth a warning, since the options caused the fallback.
+      if (planner)
+        op->emitWarning(why) << "; it runs on the CPU";
       // A conv or matmul whose fused activation the NPU lacks runs there
       // without it; the activation alone goes to the CPU.
       auto act = op->getAttrOfType<g::ActivationAttr>("activation");

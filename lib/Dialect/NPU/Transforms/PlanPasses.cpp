@@ -49,6 +49,17 @@ FailureOr<Target> readTarget(ModuleOp module) {
   return Target{*to, *chip};
 }
 
+/// A planner error at the layer it names ("layer 'NAME' ..."), or at the
+/// segment.
+LogicalResult planError(func::FuncOp f, const SegmentGraph &sg,
+                        const std::string &message) {
+  for (size_t li = 0; li < sg.graph.layers.size(); ++li)
+    if (StringRef(message).starts_with("layer '" + sg.graph.layers[li].name +
+                                       "'"))
+      return sg.layerOps[li]->emitError(message);
+  return f.emitError(message);
+}
+
 SmallVector<func::FuncOp> npuSegments(ModuleOp module) {
   SmallVector<func::FuncOp> out;
   for (auto f : module.getOps<func::FuncOp>())
@@ -119,7 +130,7 @@ struct SplitPass : impl::NPUSplitBase<SplitPass> {
                   *t.chip, sg.graph, anyIo(sg.graph), t.options.plan, &report,
                   rp.hasPlacements ? &rp.plan.placements : nullptr);
               if (!plan)
-                return f.emitError(plan.message());
+                return planError(f, sg, plan.message());
               writeTiling(sg, plan->tiles);
               writeResidency(f, sg, plan->placements);
               f->setAttr("npu.evictions",
@@ -142,7 +153,7 @@ struct ReorderWeightsPass : impl::NPUReorderWeightsBase<ReorderWeightsPass> {
               StatusOr<cg::WeightImage> image =
                   cg::packWeights(*t.chip, sg.graph, rp.plan.tiles);
               if (!image)
-                return f.emitError(image.message());
+                return planError(f, sg, image.message());
               writeWeights(f, sg, *image);
               return success();
             })))
@@ -214,7 +225,7 @@ struct AllocatePass : impl::NPUAllocateBase<AllocatePass> {
       cg::NpuPlan plan = rp.plan;
       if (Status s = cg::allocateMemory(*target->chip, sg->graph, *io, po, plan);
           !s) {
-        f.emitError(s.message());
+        (void)planError(f, *sg, s.message());
         return signalPassFailure();
       }
       writePlacements(f, *sg, plan.placements);

@@ -59,6 +59,8 @@ def NPUPartition : Pass<"tessel-npu-partition", "::mlir::ModuleOp"> {
     Option<"forceCpu", "force-cpu", "std::string", /*default=*/"\"\"",
            "Comma-separated op names (locations) kept on the CPU">
   ];
+  let dependentDialects = ["::tessel::npu::ir::NPUDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 def ConvertGraphToNPU : Pass<"tessel-convert-graph-to-npu", "::mlir::ModuleOp"> {
@@ -123,6 +125,7 @@ def NPUAllocate : Pass<"tessel-npu-allocate", "::mlir::ModuleOp"> {
 }
 
 def NPUSchedule : Pass<"tessel-npu-schedule", "::mlir::ModuleOp"> {
+  let dependentDialects = ["::tessel::npu::ir::NPUDialect"];
   let summary = "Emit each NPU segment's instruction streams";
   let description = [{
     Lowers every layer to DMA and compute instructions in its tiles'
