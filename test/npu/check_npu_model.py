@@ -81,8 +81,13 @@ def main() -> int:
     ap.add_argument("--atol", type=float, default=0.0)
     ap.add_argument("--min-cosine", type=float, default=0.999)
     ap.add_argument("--batch", type=int, default=0)
-    ap.add_argument("compile_args", nargs="*")
-    a = ap.parse_args()
+    argv = sys.argv[1:]
+    extra: list[str] = []
+    if "--" in argv:
+        extra = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    a = ap.parse_args(argv)
+    a.compile_args = extra
     tool = lambda n: os.path.join(a.bindir, n) if a.bindir else n
     model = load(a.model)
     with tempfile.TemporaryDirectory() as tmp:

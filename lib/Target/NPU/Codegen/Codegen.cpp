@@ -1,6 +1,7 @@
 //===- Codegen.cpp - LayerGraph to NPU program, end to end ----------------===//
 #include "tessel/Target/NPU/Codegen/Codegen.h"
 #include "tessel/Target/NPU/Codegen/Lowering.h"
+#include "tessel/Target/NPU/Operands.h"
 
 #include <algorithm>
 
@@ -26,6 +27,29 @@ StatusOr<StepProgram> lowerGraph(const ChipModel &chip,
                                               steps[li].prologue.size())));
   }
   sp.cores.resize(cores);
+  // A prologue runs during the previous layer: it may only write VTCM the
+  // allocator kept free for it (a mismatch would silently clobber the
+  // previous layer's buffers).
+  if (options.prefetch)
+    for (size_t li = 1; li < L; ++li)
+      for (uint32_t c = 0; c < steps[li].prologue.size(); ++c)
+        for (const Step &s : steps[li].prologue[c]) {
+          std::vector<OperandRegion> regs;
+          instrOperands(s.instr, c, chip, regs);
+          for (const OperandRegion &r : regs) {
+            if (!r.writes() || r.mem == kDdrMemory)
+              continue;
+            uint64_t hi = static_cast<uint64_t>(r.wideHi());
+            bool inside = false;
+            for (auto [b, e] : steps[li].earlyRanges)
+              inside |= b <= r.base && hi <= e;
+            if (!inside)
+              return R::error("internal error: layer '" +
+                              graph.layers[li].name +
+                              "' prefetches into VTCM outside its prefetch "
+                              "buffers");
+          }
+        }
   auto isCompute = [](const Step &s) {
     Unit u = unitOf(s.instr);
     return u == Unit::Matrix || u == Unit::Vector;

@@ -225,7 +225,9 @@ std::vector<BufferReq> vectorBuffers(const PlanContext &ctx,
       continue;
     uint64_t b = blockRows(o, t.tr) * blockCols(o, t.tc) * dtypeBytes(o.dt);
     std::string n = i == 0 ? "a" : "b";
-    r.push_back({n + "0", b, va, false});
+    // A constant operand's first tile is loaded during the previous layer
+    // (pipelineTasks puts it in the prologue).
+    r.push_back({n + "0", b, va, o.isConst});
     if (myTiles > 1)
       r.push_back({n + "1", b, va, false});
   }

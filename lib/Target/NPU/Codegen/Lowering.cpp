@@ -229,6 +229,13 @@ Status lowerLayer(const LowerContext &ctx, LayerSteps &out) {
   pc.maxCores = tp.cores;
   pc.maxChannelCores = tp.channelCores;
   pc.multicastWeights = tp.multicastWeights;
+  {
+    std::vector<BufferReq> reqs = layerBuffers(pc, tp);
+    const std::vector<uint64_t> &addrs = ctx.plan.buffers[ctx.layerIndex];
+    for (size_t r = 0; r < reqs.size() && r < addrs.size(); ++r)
+      if (reqs[r].early)
+        out.earlyRanges.push_back({addrs[r], addrs[r] + reqs[r].bytes});
+  }
   switch (l.kind) {
   case LayerKind::Conv:
   case LayerKind::Pool:

@@ -193,8 +193,10 @@ struct Planning {
     return c;
   }
 
+  /// Prefetched buffers are loaded right after the previous layer's first
+  /// compute instruction (Codegen.cpp), so they live through all of it.
   int64_t beginOf(int layer, bool early) const {
-    return 2 * static_cast<int64_t>(layer) - (early ? 1 : 0);
+    return 2 * static_cast<int64_t>(layer) - (early ? 2 : 0);
   }
   int64_t endOf(int layer) const {
     return 2 * static_cast<int64_t>(layer) + 1 +

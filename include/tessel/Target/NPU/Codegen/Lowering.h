@@ -78,6 +78,10 @@ struct LowerContext {
 /// during the previous layer) and `body`.
 struct LayerSteps {
   std::vector<std::vector<Step>> prologue, body; ///< By core.
+  /// The VTCM ranges [begin, end) the prologue may write: the layer's
+  /// buffers marked `early` (the allocator keeps them live through the
+  /// previous layer).
+  std::vector<std::pair<uint64_t, uint64_t>> earlyRanges;
 };
 
 Status lowerLayer(const LowerContext &ctx, LayerSteps &out);

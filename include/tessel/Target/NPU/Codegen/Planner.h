@@ -12,8 +12,10 @@
 //     among the plans whose working set fits what VTCM has left next to the
 //     resident tensors and the next layer's prefetched weights.
 //  3. Allocation: resident tensors and tile buffers are packed into VTCM by
-//     their live ranges (in half-layer steps: prefetched weights start half
-//     a layer early; --dealloc-delay extends every range), largest first.
+//     their live ranges (in half-layer steps: prefetched weights live
+//     through the whole previous layer, whose first compute instruction
+//     they are loaded after; --dealloc-delay extends every range), largest
+//     first.
 //     When the packing does not fit, the largest resident tensor at the
 //     fullest moment goes back to DDR and planning repeats.
 //  4. DDR: non-resident intermediates get DDR scratch by live ranges too.
