@@ -16,3 +16,14 @@ echo "== Compiling for this CPU and running it (checked against onnxruntime's ou
 "$BIN/tessel-compile" "$MODEL" --target=cpu -o "$OUT/tiny_cnn.tsl"
 "$BIN/tessel-run" "$OUT/tiny_cnn.tsl" --input "input=$REF/input_0.pb" \
   --expect "logits=$REF/output_0.pb" --rtol 1e-4 --atol 1e-5 --repeat 100
+echo
+echo "== Compiling for the NPU (chip mobile-m, the default) and running it on the simulator"
+"$BIN/tessel-compile" "$MODEL" --target=npu --chip=mobile-m --stats -o "$OUT/tiny_cnn.npu.tsl" | sed -n '/^NPU compilation/,$p'
+mkdir -p "$OUT/cpu"
+"$BIN/tessel-run" "$OUT/tiny_cnn.tsl" --input "input=$REF/input_0.pb" --output-dir "$OUT/cpu" > /dev/null
+# The NPU computes in fp16: checked against the CPU result within 2% of its
+# largest output (docs/npu-compiler.md).
+"$BIN/tessel-run" "$OUT/tiny_cnn.npu.tsl" --input "input=$REF/input_0.pb" \
+  --expect "logits=$OUT/cpu/logits.npy" --rtol 0.02 --atol 0.02 \
+  --trace "$OUT/tiny_cnn.npu.trace.json"
+echo "timeline: $OUT/tiny_cnn.npu.trace.json (open in ui.perfetto.dev or chrome://tracing)"
