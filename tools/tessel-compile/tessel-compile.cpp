@@ -97,7 +97,7 @@ static cl::opt<unsigned>
               cl::init(1), cl::cat(npuCategory));
 static cl::opt<std::string>
     npuSolver("npu-solver",
-              cl::desc("Tiling search: auto, exhaustive, heuristic, z3"),
+              cl::desc("Tiling search: auto, exhaustive, heuristic"),
               cl::init("auto"), cl::cat(npuCategory));
 static cl::opt<bool> npuResidency(
     "npu-residency",

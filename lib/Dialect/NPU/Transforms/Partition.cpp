@@ -223,8 +223,25 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
     SmallVector<StringRef> forced;
     StringRef(forceCpu).split(forced, ',', -1, false);
 
-    // 1. Decide.
+    // 0. A model output that is an input, a constant or another output
+    // gets a copy to compute (an identity reshape), so that every output
+    // is a tensor some segment writes.
     Block &body = main.getBody().front();
+    {
+      Operation *ret = body.getTerminator();
+      llvm::SmallPtrSet<Value, 8> seen;
+      for (OpOperand &use : ret->getOpOperands()) {
+        Value v = use.get();
+        bool copy = isa<BlockArgument>(v) || v.getDefiningOp<g::ConstantOp>() ||
+                    !seen.insert(v).second;
+        if (!copy)
+          continue;
+        OpBuilder rb(ret);
+        use.set(g::ReshapeOp::create(rb, ret->getLoc(), v.getType(), v));
+      }
+    }
+
+    // 1. Decide.
     SmallVector<Operation *> ops;
     SmallVector<bool> onNpu;
     SmallVector<Attribute> fallbacks;
@@ -294,8 +311,8 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
         op.erase();
     for (Value v : body.getTerminator()->getOperands())
       if (!v.getDefiningOp<func::CallOp>()) {
-        main.emitError("a model output is a model input or a constant; "
-                       "there is nothing to compute for it");
+        main.emitError("internal error: a model output is not computed by "
+                       "a segment");
         return signalPassFailure();
       }
   }

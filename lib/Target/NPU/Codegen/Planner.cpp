@@ -12,6 +12,9 @@ namespace tessel::npu::cg {
 
 using detail::alignUp;
 
+/// The heuristic's number of fitting candidates to compare.
+constexpr unsigned kHeuristicFits = 8;
+
 namespace {
 
 struct Use {
@@ -398,6 +401,11 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
       P.places[i].rowDims = P.st[i].place.rowDims;
     }
 
+  if (opt.solver != "auto" && opt.solver != "exhaustive" &&
+      opt.solver != "heuristic")
+    return R::error("unknown tiling solver '" + opt.solver +
+                    "' (expected auto, exhaustive or heuristic)");
+  auto searchStart = std::chrono::steady_clock::now();
   PlanReport local;
   PlanReport &rep = report ? *report : local;
   size_t L = graph.layers.size();
@@ -412,6 +420,11 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
     // Plan from the last layer back: each layer leaves room for the next
     // one's prefetched weights.
     for (size_t li = L; li-- > 0;) {
+      double elapsedMs = std::chrono::duration<double, std::milli>(
+                             std::chrono::steady_clock::now() - searchStart)
+                             .count();
+      bool heuristic = opt.solver == "heuristic" ||
+                       (opt.solver == "auto" && elapsedMs > opt.searchBudgetMs);
       const Layer &l = graph.layers[li];
       uint64_t resident = P.residentAt(static_cast<int>(li));
       uint64_t reserve = earlyBytes[li + 1];
@@ -436,7 +449,20 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
               whole.push_back(c);
           cands = whole;
         }
+        // The heuristic tries big tiles first and stops after a few fits.
+        if (heuristic)
+          std::stable_sort(cands.begin(), cands.end(),
+                           [](const TilePlan &a, const TilePlan &b) {
+                             auto vol = [](const TilePlan &t) {
+                               return (t.rows ? t.rows : INT32_MAX) *
+                                      (t.cols ? t.cols : INT32_MAX);
+                             };
+                             return vol(a) > vol(b);
+                           });
+        unsigned fits = 0;
         for (TilePlan &c : cands) {
+          if (heuristic && fits >= kHeuristicFits)
+            break;
           std::vector<BufferReq> reqs = layerBuffers(pc, c);
           c.vtcmBytes = workingSet(reqs);
           smallest = std::min(smallest, c.vtcmBytes);
@@ -451,6 +477,7 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
             continue;
           if (c.vtcmBytes > budget)
             continue;
+          ++fits;
           LayerCost cost = layerCost(pc, c);
           c.estCycles = cost.cycles;
           c.estDdrBytes = cost.ddrBytes;
@@ -498,7 +525,7 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
         break;
       }
       TilePlan chosen = *best;
-      chosen.solver = "exhaustive";
+      chosen.solver = heuristic ? "heuristic" : "exhaustive";
       plan.tiles[li] = chosen;
       lr.solver = chosen.solver;
       lr.cycles = bestCost.cycles;

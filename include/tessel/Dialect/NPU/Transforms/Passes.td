@@ -55,7 +55,7 @@ def NPUPartition : Pass<"tessel-npu-partition", "::mlir::ModuleOp"> {
     Option<"residency", "residency", "bool", /*default=*/"true",
            "Keep intermediates in VTCM between layers when they fit">,
     Option<"solver", "solver", "std::string", /*default=*/"\"auto\"",
-           "Tiling search: auto, exhaustive, heuristic, z3">,
+           "Tiling search: auto, exhaustive, heuristic">,
     Option<"forceCpu", "force-cpu", "std::string", /*default=*/"\"\"",
            "Comma-separated op names (locations) kept on the CPU">
   ];

@@ -45,12 +45,13 @@ struct PlanOptions {
   /// Every layer as one tile on one core (the simplest schedule; a
   /// reference for the tiled ones, and --npu-whole-layers).
   bool wholeLayers = false;
-  /// "auto" (exhaustive over the tile lattice, z3 proof of optimality when
-  /// built with z3 and the lattice is large), "heuristic" (greedy
-  /// descent), "exhaustive".
+  /// "exhaustive" (every candidate of the tile lattice: optimal within the
+  /// cost model), "heuristic" (candidates by decreasing tile size, the best
+  /// of the first few that fit), or "auto": exhaustive until the planning
+  /// has used `searchBudgetMs`, heuristic for the remaining layers. Each
+  /// layer's TilePlan::solver says which was used.
   std::string solver = "auto";
-  /// The whole planning's z3 time budget (ms); each layer gets a share.
-  double z3BudgetMs = 2000;
+  double searchBudgetMs = 5000;
 
   // Where things go in the DDR arena.
   uint64_t weightsBase = 0;    ///< The weight image.
