@@ -566,3 +566,109 @@ TEST(CodegenErrors, VtcmTooSmallNamesTheLayer) {
 }
 
 } // namespace
+
+namespace {
+
+/// x -> (+ c0) -> (+ c1) -> (+ c2) with large constant operands: each add's
+/// first constant tile is prefetched during the previous add.
+LayerGraph constantAddChain(std::mt19937 &rng) {
+  LayerGraph g;
+  TensorId cur = addAct(g, "x", DType::I16, {64, 1024}, true);
+  for (int i = 0; i < 3; ++i) {
+    TensorId c = g.addConstant("c" + std::to_string(i), DType::I16, {64, 1024},
+                               randomBytes(64 * 1024 * 2, rng, -50, 50));
+    TensorId y = addAct(g, "y" + std::to_string(i), DType::I16, {64, 1024},
+                        false, i == 2);
+    EltwiseParams p;
+    p.op = EltwiseOp::Add;
+    g.layers.push_back({"add" + std::to_string(i), LayerKind::Eltwise, p,
+                        {cur, c}, y});
+    cur = y;
+  }
+  return g;
+}
+
+} // namespace
+
+TEST(CodegenPrefetch, ConstantOperandsOfConsecutiveLayers) {
+  // Regression: the second add's prefetched first tile shared a buffer with
+  // the first add's streamed tiles and was overwritten before use.
+  std::mt19937 rng(23);
+  LayerGraph g = constantAddChain(rng);
+  const ChipModel &chip = chipNamed("mobile-m");
+  std::map<TensorId, std::vector<uint8_t>> inputs;
+  RunResult tiled, whole;
+  PlanOptions opt;
+  opt.splitBytes = 8192; // Many tiles per layer.
+  ASSERT_TRUE(compileAndRun(chip, g, opt, inputs, tiled));
+  PlanOptions ref;
+  ref.wholeLayers = true;
+  ASSERT_TRUE(compileAndRun(chip, g, ref, inputs, whole));
+  EXPECT_EQ(tiled.outputs, whole.outputs);
+  EXPECT_GT(tiled.seg.plan.tiles[1].numTiles, 1u);
+  Status proof =
+      proveNoOverlap(vtcmAllocation(chip, g, tiled.seg.plan, opt),
+                     chip.usableVtcmBytes());
+  EXPECT_TRUE(proof) << proof.message();
+}
+
+TEST(CodegenPlanner, StagesReproduceTheWholePlan) {
+  // What the passes do one stage at a time (residency, tiling, allocation)
+  // gives the same addresses as planGraph in one go.
+  std::mt19937 rng(29);
+  LayerGraph g = constantAddChain(rng);
+  const ChipModel &chip = chipNamed("mobile-m");
+  std::vector<Placement> io(g.tensors.size());
+  io[0].addr = 0;
+  io[g.layers.back().output].addr = 1 << 20;
+  PlanOptions opt;
+  opt.splitBytes = 8192;
+  opt.ddrScratchBase = 2 << 20;
+  StatusOr<NpuPlan> whole = planGraph(chip, g, io, opt);
+  ASSERT_TRUE(whole) << whole.message();
+  std::vector<Placement> residency = initialResidency(chip, g, opt);
+  StatusOr<NpuPlan> tiled = planGraph(chip, g, io, opt, nullptr, &residency);
+  ASSERT_TRUE(tiled) << tiled.message();
+  NpuPlan staged;
+  staged.tiles = tiled->tiles;
+  staged.placements.assign(g.tensors.size(), Placement{});
+  for (size_t i = 0; i < g.tensors.size(); ++i)
+    staged.placements[i].vtcm = tiled->placements[i].vtcm;
+  ASSERT_TRUE(allocateMemory(chip, g, io, opt, staged));
+  EXPECT_EQ(staged.buffers, whole->buffers);
+  EXPECT_EQ(staged.vtcmPeak, whole->vtcmPeak);
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    EXPECT_EQ(staged.placements[i].vtcm, whole->placements[i].vtcm) << i;
+    EXPECT_EQ(staged.placements[i].addr, whole->placements[i].addr) << i;
+  }
+}
+
+TEST(CodegenPlanner, HeuristicSolverIsRecordedAndCorrect) {
+  std::mt19937 rng(31);
+  LayerGraph g = constantAddChain(rng);
+  const ChipModel &chip = chipNamed("mobile-m");
+  std::map<TensorId, std::vector<uint8_t>> inputs;
+  RunResult exhaustive, heuristic;
+  PlanOptions opt;
+  opt.solver = "exhaustive";
+  ASSERT_TRUE(compileAndRun(chip, g, opt, inputs, exhaustive));
+  opt.solver = "heuristic";
+  ASSERT_TRUE(compileAndRun(chip, g, opt, inputs, heuristic));
+  EXPECT_EQ(exhaustive.outputs, heuristic.outputs);
+  for (const TilePlan &t : heuristic.seg.plan.tiles)
+    EXPECT_EQ(t.solver, "heuristic");
+  for (const TilePlan &t : exhaustive.seg.plan.tiles)
+    EXPECT_EQ(t.solver, "exhaustive");
+  // The exhaustive search is optimal within the cost model.
+  uint64_t e = 0, h = 0;
+  for (size_t i = 0; i < g.layers.size(); ++i) {
+    e += exhaustive.seg.plan.tiles[i].estCycles;
+    h += heuristic.seg.plan.tiles[i].estCycles;
+  }
+  EXPECT_LE(e, h);
+  opt.solver = "z4";
+  std::vector<Placement> io(g.tensors.size());
+  StatusOr<NpuPlan> bad = planGraph(chip, g, io, opt);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.message().find("unknown tiling solver 'z4'"), std::string::npos);
+}
