@@ -5,6 +5,7 @@
 //   tessel-compile model.onnx --target=cpu -o model.tsl
 //   tessel-compile model.onnx --emit=graph|linalg|bufferized|llvm|asm|obj
 //   tessel-compile model.onnx --stats
+//   tessel-compile model.onnx --quantize=w8a8 --calib-data DIR --quant-report
 //
 // Imports the model, runs the graph pipeline, lowers for the target and
 // writes the binary, or stops at the level `--emit` names.
@@ -13,6 +14,7 @@
 #include "tessel/Compiler/CPUCompiler.h"
 #include "tessel/Compiler/Stats.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
+#include "tessel/Dialect/Graph/Transforms/Quantization.h"
 #include "tessel/Runtime/TensorFiles.h"
 #include "tessel/InitAll.h"
 #include "tessel/Target/NPU/Chip.h"
@@ -23,6 +25,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
@@ -87,6 +90,72 @@ static cl::opt<bool> listChips("list-chips",
 static cl::list<std::string>
     chipFiles("chip-file", cl::desc("Add the chip models defined in FILE"),
               cl::value_desc("file"));
+// Post-training quantization (docs/quantization.md).
+static cl::OptionCategory quantCategory("Quantization");
+static cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Quantize the optimized graph: w8a8, w8a16, w8-weight-only or "
+             "fp16"),
+    cl::cat(quantCategory));
+static cl::opt<std::string>
+    calibData("calib-data",
+              cl::desc("Calibration data: a folder of .npy or ONNX .pb "
+                       "tensors (per input, or test_data_set_* folders)"),
+              cl::value_desc("dir"), cl::cat(quantCategory));
+static cl::opt<std::string>
+    calibMethod("calib-method",
+                cl::desc("max, kl (default), minmax, percentile or mse"),
+                cl::init("kl"), cl::cat(quantCategory));
+static cl::opt<double> calibPercentile(
+    "calib-percentile", cl::desc("Percentile for --calib-method=percentile"),
+    cl::init(99.99), cl::cat(quantCategory));
+static cl::opt<int> calibSamples("calib-samples",
+                                 cl::desc("Use at most N calibration samples"),
+                                 cl::init(0), cl::cat(quantCategory));
+static cl::opt<int> calibRandom(
+    "calib-random",
+    cl::desc("Calibrate on N seeded random inputs (no data; the ranges do "
+             "not represent real activations)"),
+    cl::init(0), cl::cat(quantCategory));
+static cl::opt<bool> perChannel(
+    "per-channel",
+    cl::desc("Quantize weights per output channel (default; "
+             "--per-channel=false for per tensor)"),
+    cl::init(true), cl::cat(quantCategory));
+static cl::opt<bool> asymmetric(
+    "asymmetric",
+    cl::desc("Activation ranges with separate negative and positive "
+             "thresholds (affine)"),
+    cl::cat(quantCategory));
+static cl::opt<std::string>
+    qtableFile("qtable",
+               cl::desc("Mixed precision: lines 'layer fp32|fp16|int8|int16'"),
+               cl::value_desc("file"), cl::cat(quantCategory));
+static cl::opt<std::string> calibTableIn(
+    "calib-table",
+    cl::desc("Load the activation ranges from a calibration table file"),
+    cl::value_desc("file"), cl::cat(quantCategory));
+static cl::opt<std::string> calibTableOut(
+    "save-calib-table", cl::desc("Write the calibration table to a file"),
+    cl::value_desc("file"), cl::cat(quantCategory));
+static cl::opt<bool> autoMixedPrecision(
+    "auto-mixed-precision",
+    cl::desc("Keep the fewest most sensitive layers in fp32 that reach "
+             "--target-cosine"),
+    cl::cat(quantCategory));
+static cl::opt<double>
+    targetCosine("target-cosine",
+                 cl::desc("Output cosine for --auto-mixed-precision"),
+                 cl::init(0.99), cl::cat(quantCategory));
+static cl::opt<bool> quantReport(
+    "quant-report",
+    cl::desc("Print per-layer and output cosine/SQNR against fp32 on the "
+             "calibration samples"),
+    cl::cat(quantCategory));
+static cl::opt<unsigned>
+    quantReportLayers("quant-report-layers",
+                      cl::desc("Rows of the report's layer table (0: all)"),
+                      cl::init(20), cl::cat(quantCategory));
 static cl::opt<bool> listOnnxOps("list-onnx-ops",
                                  cl::desc("List the ONNX op types Tessel "
                                           "imports, and exit"));
@@ -222,6 +291,81 @@ int main(int argc, char **argv) {
     tessel::buildGraphOptimizePipeline(pm, options);
     if (failed(pm.run(*module)))
       return 1;
+  }
+  if (!quantize.empty()) {
+    static const char *schemes[] = {"w8a8", "w8a16", "w8-weight-only",
+                                    "fp16"};
+    if (!llvm::is_contained(schemes, StringRef(quantize))) {
+      llvm::errs() << "tessel-compile: unknown --quantize scheme '" << quantize
+                   << "' (expected w8a8, w8a16, w8-weight-only or fp16)\n";
+      return 1;
+    }
+    auto funcs = module->getOps<func::FuncOp>();
+    if (funcs.empty()) {
+      llvm::errs() << "tessel-compile: the model has no function\n";
+      return 1;
+    }
+    func::FuncOp main = *funcs.begin();
+    // Calibration samples: data, or random inputs only when asked for.
+    std::vector<tessel::graph::Sample> samples;
+    bool needsData = (quantize == "w8a8" || quantize == "w8a16") &&
+                     calibTableIn.empty();
+    if (!calibData.empty()) {
+      FailureOr<std::vector<tessel::graph::Sample>> loaded =
+          tessel::graph::loadSamples(main, calibData, calibSamples, error);
+      if (failed(loaded)) {
+        llvm::errs() << "tessel-compile: error: " << error << "\n";
+        return 1;
+      }
+      samples = std::move(*loaded);
+    } else if (calibRandom > 0) {
+      llvm::errs() << "tessel-compile: warning: calibrating on " << calibRandom
+                   << " random inputs: the ranges do not represent real "
+                      "activations (give --calib-data DIR)\n";
+      samples = tessel::graph::randomSamples(main, calibRandom, 0);
+    } else if (needsData || autoMixedPrecision) {
+      llvm::errs()
+          << "tessel-compile: error: --quantize=" << quantize
+          << " needs calibration data: give --calib-data DIR (a folder of "
+             ".npy or .pb tensors), --calib-table FILE, or --calib-random N "
+             "to calibrate on random inputs\n";
+      return 1;
+    }
+    tessel::graph::QuantizeOptions qo;
+    qo.scheme = quantize;
+    qo.method = calibMethod;
+    qo.perChannel = perChannel;
+    qo.asymmetric = asymmetric;
+    qo.percentile = calibPercentile;
+    qo.qtable = qtableFile;
+    qo.tableIn = calibTableIn;
+    qo.tableOut = calibTableOut;
+    qo.targetCosine = autoMixedPrecision ? targetCosine.getValue() : 0.0;
+    OwningOpRef<ModuleOp> reference;
+    if (failed(tessel::graph::quantizeModule(
+            *module, qo, samples, quantReport ? &reference : nullptr, nullptr,
+            llvm::errs())))
+      return 1;
+    if (failed(mlir::verify(*module)))
+      return 1;
+    if (quantReport) {
+      if (samples.empty()) {
+        llvm::errs() << "tessel-compile: warning: --quant-report needs "
+                        "calibration samples; no report\n";
+      } else {
+        FailureOr<tessel::graph::QuantReport> report =
+            tessel::graph::compareWithFloat(
+                *reference->getOps<func::FuncOp>().begin(),
+                *module->getOps<func::FuncOp>().begin(), samples, error);
+        if (failed(report)) {
+          llvm::errs() << "tessel-compile: error: quantization report: "
+                       << error << "\n";
+          return 1;
+        }
+        tessel::graph::printQuantReport(llvm::outs(), *report,
+                                        quantReportLayers);
+      }
+    }
   }
   if (stats) {
     std::map<std::string, int64_t> onnxNodes =
