@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "Importer.h"
 #include "tessel/Dialect/Graph/IR/QuantInfo.h"
+#include "tessel/Dialect/Graph/IR/TensorConversion.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 
@@ -328,7 +329,7 @@ LogicalResult importQLinearConv(NodeContext &nc) {
     return failure();
   FailureOr<Value> xq = quantizedInput(nc, 0, 1, 2, -1, "x");
   FailureOr<Value> wq =
-      failed(xq) ? failure() : quantizedInput(nc, 3, 4, 5, 0, "w");
+      failed(xq) ? FailureOr<Value>(failure()) : quantizedInput(nc, 3, 4, 5, 0, "w");
   if (failed(wq))
     return failure();
   FailureOr<QuantSpec> y = readSpec(nc, 6, 7, x.getElementType(), "y");
@@ -408,7 +409,7 @@ LogicalResult importConvInteger(NodeContext &nc) {
   if (failed(attrs))
     return failure();
   FailureOr<Value> xq = integerInput(nc, 0, 2, -1, "x");
-  FailureOr<Value> wq = failed(xq) ? failure() : integerInput(nc, 1, 3, 0, "w");
+  FailureOr<Value> wq = failed(xq) ? FailureOr<Value>(failure()) : integerInput(nc, 1, 3, 0, "w");
   if (failed(wq))
     return failure();
   return setResult(nc, buildConv(nc, *xq, *wq, Value(), *attrs,
@@ -421,7 +422,7 @@ LogicalResult importMatMulInteger(NodeContext &nc) {
     return nc.error("MatMulInteger needs operands of rank >= 1");
   FailureOr<Value> aq =
       integerInput(nc, 0, 2, std::max<int64_t>(0, a.getRank() - 2), "A");
-  FailureOr<Value> bq = failed(aq) ? failure()
+  FailureOr<Value> bq = failed(aq) ? FailureOr<Value>(failure())
                                    : integerInput(nc, 1, 3, b.getRank() - 1,
                                                   "B");
   if (failed(bq))
