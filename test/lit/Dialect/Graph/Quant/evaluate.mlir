@@ -42,13 +42,13 @@ func.func @dequantize_stays() -> tensor<2xf32> {
 // y = clamp(rhaz((acc + bias) * M / 2^(31+s)) + zp, zp, 127) with
 // M * 2^-(31+s) = 0.5 * {0.1, 0.2} / 0.25.
 // CHECK-LABEL: func.func @conv_per_channel
-func.func @conv_per_channel() -> tensor<1x3x3x2x!quant.uniform<i8:f32, 0.25:10>> {
-  %x = graph.constant dense<[[[[-3, 1], [5, -7], [127, -128]], [[0, 0], [2, 2], [-50, 60]], [[9, 9], [10, -10], [100, 20]]]]> : tensor<1x3x3x2xi8> -> tensor<1x3x3x2x!quant.uniform<i8:f32, 0.5:-3>>
+func.func @conv_per_channel() -> tensor<1x2x3x2x!quant.uniform<i8:f32, 0.25:10>> {
+  %x = graph.constant dense<[[[[-3, 1], [5, -7], [127, -128]], [[0, 0], [2, 2], [-50, 60]]]]> : tensor<1x2x3x2xi8> -> tensor<1x2x3x2x!quant.uniform<i8:f32, 0.5:-3>>
   %w = graph.constant dense<[[[[1, 2]]], [[[-3, 4]]]]> : tensor<2x1x1x2xi8> -> tensor<2x1x1x2x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2}>>
   %b = graph.constant dense<[100, -100]> : tensor<2xi32>
-  // CHECK: graph.constant dense<{{\[\[\[\[}}32, 10], [30, 10], [10, 10]], {{\[\[}}32, 10], [33, 10], [46, 127]], {{\[\[}}37, 10], [30, 10], [60, 10]]]]> : tensor<1x3x3x2xi8>
-  %y = graph.conv %x, %w, %b {activation = #graph.act<relu>, dilations = array<i64: 1, 1>, layout = #graph.layout<nhwc>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x3x3x2x!quant.uniform<i8:f32, 0.5:-3>>, tensor<2x1x1x2x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2}>>, tensor<2xi32>) -> tensor<1x3x3x2x!quant.uniform<i8:f32, 0.25:10>>
-  return %y : tensor<1x3x3x2x!quant.uniform<i8:f32, 0.25:10>>
+  // CHECK: graph.constant dense<{{\[\[\[\[}}32, 10], [30, 10], [10, 10]], {{\[\[}}32, 10], [33, 10], [46, 127]]]]> : tensor<1x2x3x2xi8>
+  %y = graph.conv %x, %w, %b {activation = #graph.act<relu>, dilations = array<i64: 1, 1>, layout = #graph.layout<nhwc>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x2x!quant.uniform<i8:f32, 0.5:-3>>, tensor<2x1x1x2x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2}>>, tensor<2xi32>) -> tensor<1x2x3x2x!quant.uniform<i8:f32, 0.25:10>>
+  return %y : tensor<1x2x3x2x!quant.uniform<i8:f32, 0.25:10>>
 }
 
 // -----
