@@ -15,6 +15,7 @@
 #include "tessel/Compiler/Stats.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Dialect/Graph/Transforms/Quantization.h"
+#include "tessel/Dialect/Graph/Utils/Interpreter.h"
 #include "tessel/Runtime/TensorFiles.h"
 #include "tessel/InitAll.h"
 #include "tessel/Target/NPU/Chip.h"
@@ -31,6 +32,7 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -156,6 +158,16 @@ static cl::opt<unsigned>
     quantReportLayers("quant-report-layers",
                       cl::desc("Rows of the report's layer table (0: all)"),
                       cl::init(20), cl::cat(quantCategory));
+static cl::opt<std::string> referenceInputs(
+    "reference-inputs",
+    cl::desc("With --reference-outputs: the inputs (a folder in the "
+             "--calib-data format; the first sample)"),
+    cl::value_desc("dir"), cl::cat(quantCategory));
+static cl::opt<std::string> referenceOutputs(
+    "reference-outputs",
+    cl::desc("Evaluate the final graph (quantized: the integer reference) "
+             "on --reference-inputs and write each output as DIR/NAME.npy"),
+    cl::value_desc("dir"), cl::cat(quantCategory));
 static cl::opt<bool> listOnnxOps("list-onnx-ops",
                                  cl::desc("List the ONNX op types Tessel "
                                           "imports, and exit"));
@@ -170,6 +182,72 @@ static int writeText(StringRef text, StringRef path) {
   }
   output->os() << text;
   output->keep();
+  return 0;
+}
+
+/// Evaluates the final graph (the integer reference when it is quantized)
+/// on the first sample in `inputDir` and writes every output as
+/// `outputDir/NAME.npy`: what the compiled model must reproduce bit for bit.
+static int writeReferenceOutputs(ModuleOp module, StringRef inputDir,
+                                 StringRef outputDir) {
+  auto funcs = module.getOps<func::FuncOp>();
+  if (funcs.empty()) {
+    llvm::errs() << "tessel-compile: the model has no function\n";
+    return 1;
+  }
+  func::FuncOp main = *funcs.begin();
+  std::string error;
+  FailureOr<std::vector<tessel::graph::Sample>> samples =
+      tessel::graph::loadSamples(main, inputDir, 1, error);
+  if (failed(samples) || samples->empty()) {
+    llvm::errs() << "tessel-compile: error: --reference-inputs: "
+                 << (failed(samples) ? error : "no sample") << "\n";
+    return 1;
+  }
+  FailureOr<std::vector<tessel::ref::Tensor>> outputs =
+      tessel::graph::interpret(main, samples->front(), error);
+  if (failed(outputs)) {
+    llvm::errs() << "tessel-compile: error: reference evaluation: " << error
+                 << "\n";
+    return 1;
+  }
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
+    llvm::errs() << "tessel-compile: error: " << outputDir << ": "
+                 << ec.message() << "\n";
+    return 1;
+  }
+  FunctionType type = main.getFunctionType();
+  for (auto [i, t] : llvm::enumerate(*outputs)) {
+    Type elementType = cast<ShapedType>(type.getResult(i)).getElementType();
+    tessel::rt::HostTensor host;
+    bool known = false;
+    for (unsigned k = 1; k < tessel::rt::kNumElemTypes && !known; ++k) {
+      auto e = static_cast<tessel::rt::ElemType>(k);
+      if (tessel::compilerElementType(main.getContext(), e) == elementType) {
+        host.dtype = e;
+        known = true;
+      }
+    }
+    if (!known) {
+      llvm::errs() << "tessel-compile: error: output " << i
+                   << " has an element type .npy cannot hold\n";
+      return 1;
+    }
+    host.dims.assign(t.shape().begin(), t.shape().end());
+    std::vector<char> raw = tessel::graph::toRawBytes(elementType, t);
+    host.data.assign(raw.begin(), raw.end());
+    std::string name;
+    if (auto attr = main.getResultAttrOfType<StringAttr>(i, "tessel.name"))
+      name = attr.str();
+    else
+      name = "output_" + std::to_string(i);
+    llvm::SmallString<256> path(outputDir);
+    llvm::sys::path::append(path, name + ".npy");
+    if (tessel::Status s = tessel::rt::writeNpy(path.str().str(), host); !s) {
+      llvm::errs() << "tessel-compile: error: " << s.message() << "\n";
+      return 1;
+    }
+  }
   return 0;
 }
 
@@ -366,6 +444,16 @@ int main(int argc, char **argv) {
                                         quantReportLayers);
       }
     }
+  }
+  if (!referenceOutputs.empty()) {
+    if (referenceInputs.empty()) {
+      llvm::errs() << "tessel-compile: --reference-outputs needs "
+                      "--reference-inputs DIR\n";
+      return 1;
+    }
+    if (int rc = writeReferenceOutputs(*module, referenceInputs,
+                                       referenceOutputs))
+      return rc;
   }
   if (stats) {
     std::map<std::string, int64_t> onnxNodes =

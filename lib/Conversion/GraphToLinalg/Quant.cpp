@@ -29,8 +29,12 @@ namespace {
 // Scalar integer arithmetic
 //===----------------------------------------------------------------------===//
 
+/// An integer constant of type `t`: `v` sign-extended (getIntegerAttr would
+/// zero-extend it into i128, turning -128 into 2^64 - 128).
 Value constI(OpBuilder &b, Location loc, Type t, int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, v));
+  APInt value(t.getIntOrFloatBitWidth(), static_cast<uint64_t>(v),
+              /*isSigned=*/true);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(t, value));
 }
 
 Value i64c(OpBuilder &b, Location loc, int64_t v) {
