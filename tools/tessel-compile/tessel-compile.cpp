@@ -161,12 +161,14 @@ static cl::opt<unsigned>
 static cl::opt<std::string> referenceInputs(
     "reference-inputs",
     cl::desc("With --reference-outputs: the inputs (a folder in the "
-             "--calib-data format; the first sample)"),
+             "--calib-data format; default: the calibration samples, "
+             "written to DIR/inputs)"),
     cl::value_desc("dir"), cl::cat(quantCategory));
 static cl::opt<std::string> referenceOutputs(
     "reference-outputs",
     cl::desc("Evaluate the final graph (quantized: the integer reference) "
-             "on --reference-inputs and write each output as DIR/NAME.npy"),
+             "on --reference-inputs and write each output as DIR/NAME.npy "
+             "(DIR/NAME.K.npy for sample K of several)"),
     cl::value_desc("dir"), cl::cat(quantCategory));
 static cl::opt<bool> listOnnxOps("list-onnx-ops",
                                  cl::desc("List the ONNX op types Tessel "
@@ -185,10 +187,23 @@ static int writeText(StringRef text, StringRef path) {
   return 0;
 }
 
+/// The runtime element type of a compiler element type, if any.
+static std::optional<tessel::rt::ElemType> runtimeElemType(Type t) {
+  for (unsigned k = 1; k < tessel::rt::kNumElemTypes; ++k) {
+    auto e = static_cast<tessel::rt::ElemType>(k);
+    if (tessel::compilerElementType(t.getContext(), e) == t)
+      return e;
+  }
+  return std::nullopt;
+}
+
 /// Evaluates the final graph (the integer reference when it is quantized)
-/// on the first sample in `inputDir` and writes every output as
-/// `outputDir/NAME.npy`: what the compiled model must reproduce bit for bit.
+/// on the samples in `inputDir` (the --calib-data format) and writes every
+/// output as `outputDir/NAME.npy` (one sample) or `outputDir/NAME.K.npy`
+/// (sample K of several): what the compiled model must reproduce bit for
+/// bit.
 static int writeReferenceOutputs(ModuleOp module, StringRef inputDir,
+                                 ArrayRef<tessel::graph::Sample> calibration,
                                  StringRef outputDir) {
   auto funcs = module.getOps<func::FuncOp>();
   if (funcs.empty()) {
@@ -197,56 +212,82 @@ static int writeReferenceOutputs(ModuleOp module, StringRef inputDir,
   }
   func::FuncOp main = *funcs.begin();
   std::string error;
-  FailureOr<std::vector<tessel::graph::Sample>> samples =
-      tessel::graph::loadSamples(main, inputDir, 1, error);
-  if (failed(samples) || samples->empty()) {
-    llvm::errs() << "tessel-compile: error: --reference-inputs: "
-                 << (failed(samples) ? error : "no sample") << "\n";
+  std::vector<tessel::graph::Sample> samples(calibration.begin(),
+                                             calibration.end());
+  if (!inputDir.empty()) {
+    FailureOr<std::vector<tessel::graph::Sample>> loaded =
+        tessel::graph::loadSamples(main, inputDir, 0, error);
+    if (failed(loaded)) {
+      llvm::errs() << "tessel-compile: error: --reference-inputs: " << error
+                   << "\n";
+      return 1;
+    }
+    samples = std::move(*loaded);
+  }
+  if (samples.empty()) {
+    llvm::errs() << "tessel-compile: error: --reference-outputs: no inputs "
+                    "(give --reference-inputs DIR, or calibration samples)\n";
     return 1;
   }
-  FailureOr<std::vector<tessel::ref::Tensor>> outputs =
-      tessel::graph::interpret(main, samples->front(), error);
-  if (failed(outputs)) {
-    llvm::errs() << "tessel-compile: error: reference evaluation: " << error
-                 << "\n";
-    return 1;
-  }
-  if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
+  llvm::SmallString<256> inputsDir(outputDir);
+  llvm::sys::path::append(inputsDir, "inputs");
+  if (std::error_code ec = llvm::sys::fs::create_directories(
+          inputDir.empty() ? inputsDir.str() : outputDir)) {
     llvm::errs() << "tessel-compile: error: " << outputDir << ": "
                  << ec.message() << "\n";
     return 1;
   }
   FunctionType type = main.getFunctionType();
-  for (auto [i, t] : llvm::enumerate(*outputs)) {
-    Type elementType = cast<ShapedType>(type.getResult(i)).getElementType();
+  auto write = [&](Type elementType, const tessel::ref::Tensor &t,
+                   StringRef dir, std::string name) {
+    std::optional<tessel::rt::ElemType> dtype = runtimeElemType(elementType);
+    if (!dtype) {
+      llvm::errs() << "tessel-compile: error: '" << name
+                   << "' has an element type .npy cannot hold\n";
+      return false;
+    }
     tessel::rt::HostTensor host;
-    bool known = false;
-    for (unsigned k = 1; k < tessel::rt::kNumElemTypes && !known; ++k) {
-      auto e = static_cast<tessel::rt::ElemType>(k);
-      if (tessel::compilerElementType(main.getContext(), e) == elementType) {
-        host.dtype = e;
-        known = true;
-      }
-    }
-    if (!known) {
-      llvm::errs() << "tessel-compile: error: output " << i
-                   << " has an element type .npy cannot hold\n";
-      return 1;
-    }
+    host.dtype = *dtype;
     host.dims.assign(t.shape().begin(), t.shape().end());
     std::vector<char> raw = tessel::graph::toRawBytes(elementType, t);
     host.data.assign(raw.begin(), raw.end());
-    std::string name;
-    if (auto attr = main.getResultAttrOfType<StringAttr>(i, "tessel.name"))
-      name = attr.str();
-    else
-      name = "output_" + std::to_string(i);
-    llvm::SmallString<256> path(outputDir);
+    llvm::SmallString<256> path(dir);
     llvm::sys::path::append(path, name + ".npy");
     if (tessel::Status s = tessel::rt::writeNpy(path.str().str(), host); !s) {
       llvm::errs() << "tessel-compile: error: " << s.message() << "\n";
+      return false;
+    }
+    return true;
+  };
+  auto valueName = [&](DictionaryAttr attrs, StringRef fallback, size_t i,
+                       size_t k) {
+    std::string name = fallback.str() + std::to_string(i);
+    if (auto attr = attrs ? attrs.getAs<StringAttr>("tessel.name")
+                          : StringAttr())
+      name = attr.str();
+    if (samples.size() > 1)
+      name += "." + std::to_string(k);
+    return name;
+  };
+  for (auto [k, sample] : llvm::enumerate(samples)) {
+    // Inputs that were not files already (calibration samples).
+    if (inputDir.empty())
+      for (auto [i, t] : llvm::enumerate(sample))
+        if (!write(cast<ShapedType>(type.getInput(i)).getElementType(), t,
+                   inputsDir, valueName(main.getArgAttrDict(i), "input_", i, k)))
+          return 1;
+    FailureOr<std::vector<tessel::ref::Tensor>> outputs =
+        tessel::graph::interpret(main, sample, error);
+    if (failed(outputs)) {
+      llvm::errs() << "tessel-compile: error: reference evaluation: " << error
+                   << "\n";
       return 1;
     }
+    for (auto [i, t] : llvm::enumerate(*outputs))
+      if (!write(cast<ShapedType>(type.getResult(i)).getElementType(), t,
+                 outputDir,
+                 valueName(main.getResultAttrDict(i), "output_", i, k)))
+        return 1;
   }
   return 0;
 }
@@ -370,6 +411,7 @@ int main(int argc, char **argv) {
     if (failed(pm.run(*module)))
       return 1;
   }
+  std::vector<tessel::graph::Sample> calibrationSamples;
   if (!quantize.empty()) {
     static const char *schemes[] = {"w8a8", "w8a16", "w8-weight-only",
                                     "fp16"};
@@ -385,7 +427,7 @@ int main(int argc, char **argv) {
     }
     func::FuncOp main = *funcs.begin();
     // Calibration samples: data, or random inputs only when asked for.
-    std::vector<tessel::graph::Sample> samples;
+    std::vector<tessel::graph::Sample> &samples = calibrationSamples;
     bool needsData = (quantize == "w8a8" || quantize == "w8a16") &&
                      calibTableIn.empty();
     if (!calibData.empty()) {
@@ -445,16 +487,10 @@ int main(int argc, char **argv) {
       }
     }
   }
-  if (!referenceOutputs.empty()) {
-    if (referenceInputs.empty()) {
-      llvm::errs() << "tessel-compile: --reference-outputs needs "
-                      "--reference-inputs DIR\n";
-      return 1;
-    }
+  if (!referenceOutputs.empty())
     if (int rc = writeReferenceOutputs(*module, referenceInputs,
-                                       referenceOutputs))
+                                       calibrationSamples, referenceOutputs))
       return rc;
-  }
   if (stats) {
     std::map<std::string, int64_t> onnxNodes =
         tessel::onnx_import::modelNodeCounts(inputFile);
