@@ -159,6 +159,16 @@ FailureOr<Value> asIntegers(NodeContext &nc, Value v, Type intType) {
   return nc.buildTyped<g::StorageCastOp>(t.clone(intType), v);
 }
 
+/// The axis of a QuantizeLinear/DequantizeLinear: only per-axis and blocked
+/// parameters have one (a per-tensor scale ignores the attribute, whose
+/// default 1 is out of range for a 1-D input).
+FailureOr<int64_t> quantAxis(NodeContext &nc, const QuantSpec &spec,
+                             int64_t rank) {
+  if (spec.scales.size() <= 1 && nc.getInt("block_size", 0) == 0)
+    return 0;
+  return nc.normalizeAxis(nc.getInt("axis", 1), std::max<int64_t>(1, rank));
+}
+
 LogicalResult importQuantizeLinear(NodeContext &nc) {
   RankedTensorType x = nc.inputType(0);
   Type fallback = IntegerType::get(nc.getContext(), 8, IntegerType::Unsigned);
@@ -170,8 +180,7 @@ LogicalResult importQuantizeLinear(NodeContext &nc) {
   FailureOr<QuantSpec> spec = readSpec(nc, 1, 2, fallback, "y");
   if (failed(spec))
     return failure();
-  FailureOr<int64_t> axis = nc.normalizeAxis(nc.getInt("axis", 1),
-                                             std::max<int64_t>(1, x.getRank()));
+  FailureOr<int64_t> axis = quantAxis(nc, *spec, x.getRank());
   if (failed(axis))
     return failure();
   FailureOr<Type> qt = quantTypeFor(nc, *spec, x.getShape(), *axis,
@@ -192,8 +201,7 @@ LogicalResult importDequantizeLinear(NodeContext &nc) {
     return failure();
   if (spec->storageType != x.getElementType())
     return nc.error("x and x_zero_point have different types");
-  FailureOr<int64_t> axis = nc.normalizeAxis(nc.getInt("axis", 1),
-                                             std::max<int64_t>(1, x.getRank()));
+  FailureOr<int64_t> axis = quantAxis(nc, *spec, x.getRank());
   if (failed(axis))
     return failure();
   FailureOr<Type> qt = quantTypeFor(nc, *spec, x.getShape(), *axis,
