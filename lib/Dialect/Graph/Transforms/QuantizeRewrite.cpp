@@ -49,6 +49,13 @@ enum class Kind {
 
 bool isConstant(Value v) { return v && matchPattern(v, m_Constant()); }
 
+/// A constant, or the dequantized constant of a QDQ model's weights.
+bool isWeight(Value v) {
+  if (auto dq = v ? v.getDefiningOp<DequantizeOp>() : DequantizeOp())
+    return isConstant(dq.getInput());
+  return isConstant(v);
+}
+
 bool isFloatTensor(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   return t && isa<FloatType>(t.getElementType());
@@ -70,8 +77,8 @@ Kind classify(Operation *op) {
   if (op->getNumResults() == 0 || !llvm::all_of(op->getResults(), isFloatTensor))
     return Kind::None;
   if (auto conv = dyn_cast<ConvOp>(op)) {
-    if (!isConstant(conv.getWeight()) || !isFloatTensor(conv.getInput()) ||
-        (conv.getBias() && !isConstant(conv.getBias())) || !isClampOrNone(op))
+    if (!isWeight(conv.getWeight()) || !isFloatTensor(conv.getInput()) ||
+        (conv.getBias() && !isWeight(conv.getBias())) || !isClampOrNone(op))
       return Kind::None;
     return Kind::Linear;
   }
@@ -80,7 +87,7 @@ Kind classify(Operation *op) {
         !isClampOrNone(op) || matmulColumns(mm) < 0)
       return Kind::None;
     if (mm.getBias() &&
-        (!isConstant(mm.getBias()) ||
+        (!isWeight(mm.getBias()) ||
          mm.getBias().getType().getNumElements() != matmulColumns(mm)))
       return Kind::None;
     return Kind::Linear;
@@ -631,7 +638,11 @@ int graph::foldQDQ(func::FuncOp func) {
   int folded = 0;
   SmallVector<Operation *> ops;
   func.walk([&](Operation *op) { ops.push_back(op); });
+  // Folding erases the quantize ops after a folded op: they are skipped.
+  llvm::SmallPtrSet<Operation *, 16> erased;
   for (Operation *op : ops) {
+    if (erased.contains(op))
+      continue;
     Kind kind = classify(op);
     if (kind == Kind::None || op->getNumResults() != 1 || op->use_empty())
       continue;
@@ -740,8 +751,10 @@ int graph::foldQDQ(func::FuncOp func) {
     for (Operation *user :
          llvm::make_early_inc_range(op->getResult(0).getUsers())) {
       user->getResult(0).replaceAllUsesWith(q->getResult(0));
+      erased.insert(user);
       user->erase();
     }
+    erased.insert(op);
     op->erase();
     ++folded;
   }
