@@ -204,7 +204,10 @@ double threshold(const Histogram &h, double maxValue, Method m, int levels,
     return maxValue;
   }
   case Method::KL: {
-    if (used <= levels)
+    // KL needs a populated histogram: a few hundred values (a classifier's
+    // logits on one sample) leave most bins empty, and the divergence then
+    // favours thresholds that clip real values. Such tensors keep the max.
+    if (used <= levels || h.total() < kMinKLValues)
       return maxValue;
     std::vector<double> hist(c.begin(), c.begin() + used);
     double best = std::numeric_limits<double>::infinity();

@@ -77,6 +77,15 @@ TEST(RangeTest, SaturatingMethodsClipOutliers) {
   EXPECT_GT(a.lo, -10.0);
 }
 
+TEST(RangeTest, KLKeepsTheMaxOfSparseHistograms) {
+  // Ten logits with an outlier: too few values for a divergence to mean
+  // anything, so KL does not clip (it would clip the top logit).
+  std::vector<double> v = {0.1, -0.3, 0.2, 0.05, -0.1, 0.4, -0.2, 0.3, 0.0,
+                           9.0};
+  ValueStats s = statsOf(v);
+  EXPECT_EQ(computeRange(s, {Method::KL, 8, false}).hi, 9.0);
+}
+
 TEST(RangeTest, SixteenBitsKeepsTheMax) {
   ValueStats s = statsOf({-1.0, 0.5, 7.0});
   EXPECT_EQ(computeRange(s, {Method::KL, 16, false}).hi, 7.0);

@@ -75,6 +75,9 @@ struct Range {
 };
 Range computeRange(const ValueStats &s, const RangeOptions &o);
 
+/// Fewer observed values than this: KL keeps the max (see threshold()).
+constexpr double kMinKLValues = 1024;
+
 /// The threshold of one side's histogram for `levels` quantization levels
 /// (exposed for tests).
 double threshold(const Histogram &h, double maxValue, Method m, int levels,
