@@ -658,14 +658,14 @@ struct QuantBinaryLowering : OpConversionPattern<OpTy> {
     if (!g::canEvaluateQuantized(op, &why))
       return op.emitOpError(why);
     Location loc = op.getLoc();
-    ref::QuantParams pa = *g::getQuantParams(op.getLhs().getType());
-    ref::QuantParams pb = *g::getQuantParams(op.getRhs().getType());
-    ref::QuantParams out = *g::getQuantParams(op.getOutput().getType());
+    std::string error;
+    FailureOr<g::ElementwiseStage> stage = g::getElementwiseStage(op, error);
+    if (failed(stage))
+      return rewriter.notifyMatchFailure(op, error);
+    const ref::QuantParams &pa = stage->lhs, &pb = stage->rhs,
+                           &out = stage->out;
     auto [outMin, outMax] = storageRangeOf(out);
-    int64_t lo = out.qmin, hi = out.qmax;
-    if constexpr (std::is_same_v<OpTy, g::AddOp>)
-      std::tie(lo, hi) = *g::getQuantizedClamp(op.getActivationAttr(),
-                                                op.getOutput().getType());
+    int64_t lo = stage->lo, hi = stage->hi;
     RankedTensorType resultType = loweredType(op.getOutput());
     Type storage = resultType.getElementType();
     bool sa = isSignedStorage(pa), sb = isSignedStorage(pb);
@@ -673,10 +673,8 @@ struct QuantBinaryLowering : OpConversionPattern<OpTy> {
             zo = out.zeroPoints[0];
     constexpr bool isMul = std::is_same_v<OpTy, g::MulOp>;
     constexpr bool isSub = std::is_same_v<OpTy, g::SubOp>;
-    ref::AddRescale ar = ref::addRescale(
-        pa.scales[0], pb.scales[0], out.scales[0],
-        std::max(ref::bitWidth(pa.storage), ref::bitWidth(pb.storage)));
-    Requant mm = ref::mulMultiplier(pa.scales[0], pb.scales[0], out.scales[0]);
+    const ref::AddRescale &ar = stage->add;
+    Requant mm = stage->mul;
     int64_t i32min = std::numeric_limits<int32_t>::min();
     int64_t i32max = std::numeric_limits<int32_t>::max();
     Value r = elementwise(

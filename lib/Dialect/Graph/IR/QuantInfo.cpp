@@ -277,6 +277,47 @@ FailureOr<ref::OutputStage> getOutputStage(Operation *op, std::string &error) {
   return s;
 }
 
+FailureOr<ElementwiseStage> getElementwiseStage(Operation *op,
+                                                std::string &error) {
+  if (!isa<AddOp, SubOp, MulOp>(op) || op->getNumOperands() != 2) {
+    error = "not a graph.add, graph.sub or graph.mul";
+    return failure();
+  }
+  std::optional<ref::QuantParams> a =
+      getQuantParams(op->getOperand(0).getType());
+  std::optional<ref::QuantParams> b =
+      getQuantParams(op->getOperand(1).getType());
+  Type outType = cast<ShapedType>(op->getResult(0).getType()).getElementType();
+  std::optional<ref::QuantParams> y = getQuantParams(outType);
+  if (!a || !b || !y || !a->isPerTensor() || !b->isPerTensor() ||
+      !y->isPerTensor()) {
+    error = "operands and result must have per-tensor quantized types";
+    return failure();
+  }
+  ElementwiseStage s;
+  s.lhs = *a;
+  s.rhs = *b;
+  s.out = *y;
+  s.isMul = isa<MulOp>(op);
+  s.isSub = isa<SubOp>(op);
+  s.add = ref::addRescale(a->scales[0], b->scales[0], y->scales[0],
+                          std::max(ref::bitWidth(a->storage),
+                                   ref::bitWidth(b->storage)));
+  s.mul = ref::mulMultiplier(a->scales[0], b->scales[0], y->scales[0]);
+  s.lo = y->qmin;
+  s.hi = y->qmax;
+  if (auto add = dyn_cast<AddOp>(op)) {
+    std::optional<std::pair<int64_t, int64_t>> c =
+        getQuantizedClamp(add.getActivationAttr(), outType);
+    if (!c) {
+      error = "the fused activation is not a clamp";
+      return failure();
+    }
+    std::tie(s.lo, s.hi) = *c;
+  }
+  return s;
+}
+
 //===----------------------------------------------------------------------===//
 // What evaluates
 //===----------------------------------------------------------------------===//
@@ -514,22 +555,16 @@ LogicalResult evaluateQuantized(Operation *op, ArrayRef<ref::Tensor> operands,
       .Case<ConvOp, MatMulOp>([&](Operation *) {
         return evalLinear(op, ins, results, error);
       })
-      .Case<AddOp, SubOp>([&](Operation *) {
-        ActivationAttr act;
-        if (auto add = dyn_cast<AddOp>(op))
-          act = add.getActivationAttr();
-        auto [lo, hi] = *getQuantizedClamp(act, outType);
-        return take(ref::quantizedAdd(ins[0], paramsOf(op->getOperand(0)),
-                                      ins[1], paramsOf(op->getOperand(1)),
-                                      *getQuantParams(outType), isa<SubOp>(op),
-                                      lo, hi),
-                    results, error);
-      })
-      .Case<MulOp>([&](MulOp) {
-        ref::QuantParams out = *getQuantParams(outType);
-        return take(ref::quantizedMul(ins[0], paramsOf(op->getOperand(0)),
-                                      ins[1], paramsOf(op->getOperand(1)),
-                                      out, out.qmin, out.qmax),
+      .Case<AddOp, SubOp, MulOp>([&](Operation *) {
+        FailureOr<ElementwiseStage> e = getElementwiseStage(op, error);
+        if (failed(e))
+          return failure();
+        if (e->isMul)
+          return take(ref::quantizedMul(ins[0], e->lhs, ins[1], e->rhs,
+                                        e->out, e->lo, e->hi),
+                      results, error);
+        return take(ref::quantizedAdd(ins[0], e->lhs, ins[1], e->rhs, e->out,
+                                      e->isSub, e->lo, e->hi),
                     results, error);
       })
       .Case<ReluOp, ClipOp>([&](Operation *) {

@@ -50,6 +50,22 @@ getQuantizedClamp(ActivationAttr act, mlir::Type outElementType);
 llvm::FailureOr<ref::OutputStage> getOutputStage(mlir::Operation *op,
                                                  std::string &error);
 
+/// The integer parameters of a quantized graph.add, graph.sub or graph.mul
+/// (per-tensor operands and result): the zero points, the rescaling (add/sub:
+/// both inputs to a common int32 scale, the exact sum to the output; mul:
+/// one multiplier for the exact product) and the clamp of the fused
+/// activation (add only; else the storage range). Fails (with `error`) for
+/// other ops.
+struct ElementwiseStage {
+  ref::QuantParams lhs, rhs, out;
+  bool isMul = false, isSub = false;
+  ref::AddRescale add;         ///< add/sub.
+  support::Requant mul;        ///< mul: quantizeMultiplier(sA * sB / sOut).
+  int64_t lo = -128, hi = 127; ///< Clamp of the output (stored values).
+};
+llvm::FailureOr<ElementwiseStage> getElementwiseStage(mlir::Operation *op,
+                                                      std::string &error);
+
 /// Whether `op`'s reference evaluation implements its quantized types
 /// (integer semantics); if not, `why` says what to do instead.
 bool canEvaluateQuantized(mlir::Operation *op, std::string *why = nullptr);
