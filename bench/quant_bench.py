@@ -124,16 +124,19 @@ class Reader:
 
 
 def run_ort(model_path, method, per_channel, calib_feeds, eval_feeds, work):
+    import contextlib
     from onnxruntime import quantization as q
     out = os.path.join(work, f"ort_{method}_{int(per_channel)}.onnx")
     t0 = time.perf_counter()
-    q.quantize_static(
-        model_path, out, Reader(calib_feeds),
-        quant_format=q.QuantFormat.QDQ, per_channel=per_channel,
-        activation_type=q.QuantType.QInt8, weight_type=q.QuantType.QInt8,
-        calibrate_method=getattr(q.CalibrationMethod, method),
-        extra_options={"ActivationSymmetric": False,
-                       "WeightSymmetric": True})
+    # onnxruntime's calibrators print progress to stdout: keep the table clean.
+    with contextlib.redirect_stdout(sys.stderr):
+        q.quantize_static(
+            model_path, out, Reader(calib_feeds),
+            quant_format=q.QuantFormat.QDQ, per_channel=per_channel,
+            activation_type=q.QuantType.QInt8, weight_type=q.QuantType.QInt8,
+            calibrate_method=getattr(q.CalibrationMethod, method),
+            extra_options={"ActivationSymmetric": False,
+                           "WeightSymmetric": True})
     dt = time.perf_counter() - t0
     sess = session(out, threads=2, optimize=True)
     names = [o.name for o in sess.get_outputs()]
