@@ -420,6 +420,11 @@ int main(int argc, char **argv) {
                    << "' (expected w8a8, w8a16, w8-weight-only or fp16)\n";
       return 1;
     }
+    if (!tessel::quant::parseMethod(calibMethod)) {
+      llvm::errs() << "tessel-compile: unknown --calib-method '" << calibMethod
+                   << "' (expected max, kl, minmax, percentile or mse)\n";
+      return 1;
+    }
     auto funcs = module->getOps<func::FuncOp>();
     if (funcs.empty()) {
       llvm::errs() << "tessel-compile: the model has no function\n";

@@ -231,6 +231,10 @@ LogicalResult graph::quantizeModule(ModuleOp module,
       for (const std::string &c : chosen)
         log << " " << c;
       log << "\n";
+      if (best < o.targetCosine)
+        log << "auto-mixed-precision: the target is not reached with every "
+               "layer in fp32 (the quantized model inputs and the ops "
+               "between layers remain)\n";
     }
     if (keptFloat)
       *keptFloat = chosen;
