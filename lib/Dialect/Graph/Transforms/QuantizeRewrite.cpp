@@ -557,6 +557,31 @@ LogicalResult graph::annotate(func::FuncOp func, const AnnotateOptions &o,
     error = "the mixed-precision table names no op '" + *unused.begin() + "'";
     return failure();
   }
+  // Integer elementwise arithmetic whose every user computes in float gains
+  // nothing and costs a rounding at the output's scale: an attention mask
+  // (0 / -10000) added to the scores before a softmax forces a scale of
+  // ~80 per step on int8 scores of magnitude ~10, and the softmax sees
+  // noise. Such adds/subs/muls stay float (in reverse order, so that chains
+  // feeding float ops resolve); ops the qtable names keep their precision.
+  SmallVector<Operation *> annotated;
+  func.walk([&](Operation *op) {
+    if (op->hasAttr(kPrecisionAttr))
+      annotated.push_back(op);
+  });
+  auto isFloatUser = [](Operation *user) {
+    auto p = user->getAttrOfType<StringAttr>(kPrecisionAttr);
+    return p && (p.getValue() == "fp32" || p.getValue() == "fp16");
+  };
+  for (Operation *op : llvm::reverse(annotated)) {
+    auto p = op->getAttrOfType<StringAttr>(kPrecisionAttr);
+    if (!p.getValue().starts_with("int") || classify(op) != Kind::Arith ||
+        o.qtable.count(valueName(op->getResult(0))) ||
+        op->getResult(0).use_empty() ||
+        !llvm::all_of(op->getResult(0).getUsers(), isFloatUser))
+      continue;
+    op->setAttr(kPrecisionAttr, StringAttr::get(ctx, "fp32"));
+    op->removeAttr(kQTypeAttr);
+  }
   return success();
 }
 
