@@ -210,9 +210,21 @@ Result<Tensor> pool(const char *op, bool isMax, const Tensor &x,
           return;
         }
         __int128 sum = 0;
-        window([&](int64_t off) { sum += wideInt(t, xp[off]); });
-        __int128 q = sum / divisor(outIdx); // Truncates toward zero.
-        storeWide(y, yBase + o, q);
+        int64_t taps = 0;
+        window([&](int64_t off) {
+          sum += wideInt(t, xp[off]);
+          ++taps;
+        });
+        int64_t count = divisor(outIdx);
+        if (!p.roundHalfAway) {
+          storeWide(y, yBase + o, sum / count); // Truncates toward zero.
+          return;
+        }
+        if (p.countIncludePad)
+          sum += static_cast<__int128>(p.padValue) * (count - taps);
+        __int128 mag = sum < 0 ? -sum : sum;
+        __int128 q = (2 * mag + count) / (2 * static_cast<__int128>(count));
+        storeWide(y, yBase + o, sum < 0 ? -q : q);
       });
     }
   }

@@ -55,6 +55,12 @@ void tessel::buildGraphOptimizePipeline(OpPassManager &pm,
   // 6. Fuse biases and activations once nothing sits between producers and
   //    their activations any more.
   fpm.addPass(graph::createGraphFuseActivations());
+  // 6b. Pre-quantized (QDQ) models: an op between DequantizeLinear and
+  //     QuantizeLinear becomes the quantized op, once the float chain
+  //     around it has its final shape (folded batch norms, fused
+  //     activations) and before layout conversion moves transposes between
+  //     the pairs. A float model has no pairs: nothing changes.
+  fpm.addPass(graph::createGraphFoldQDQ());
   // 7. Convert the layout last among the rewrites: with batch norms folded
   //    and activations fused there are fewer ops for the transposes to move
   //    through, and fusion patterns never have to look through transposes.

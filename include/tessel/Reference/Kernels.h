@@ -162,6 +162,11 @@ struct PoolParams {
   bool ceilMode = false;
   bool countIncludePad = false;
   bool channelsLast = false;
+  /// Integer average pooling as the NPU's `pool.avg`: the quotient rounds
+  /// half away from zero (instead of truncating), and with countIncludePad
+  /// each padded tap adds `padValue` (a quantized tensor's zero point).
+  bool roundHalfAway = false;
+  int64_t padValue = 0;
 };
 Result<Tensor> maxPool(const Tensor &x, const PoolParams &p);
 Result<Tensor> avgPool(const Tensor &x, const PoolParams &p);

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "Common.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
 #include <cmath>
@@ -32,9 +33,19 @@ GraphTypeConverter::GraphTypeConverter() {
 }
 
 Type lowering::signless(Type t) {
+  if (auto q = dyn_cast<quant::QuantizedType>(t))
+    return IntegerType::get(t.getContext(), q.getStorageTypeIntegralWidth());
   if (auto it = dyn_cast<IntegerType>(t))
     if (!it.isSignless())
       return IntegerType::get(t.getContext(), it.getWidth());
+  return t;
+}
+
+Type lowering::storageElementType(Type t) {
+  if (auto q = dyn_cast<quant::QuantizedType>(t))
+    return IntegerType::get(t.getContext(), q.getStorageTypeIntegralWidth(),
+                            q.isSigned() ? IntegerType::Signless
+                                         : IntegerType::Unsigned);
   return t;
 }
 

@@ -25,8 +25,14 @@ inline bool isUnsigned(mlir::Type t) {
   return it && it.isUnsigned();
 }
 
-/// The signless storage type of a graph-level element type.
+/// The signless storage type of a graph-level element type (a quantized
+/// type's storage integer).
 mlir::Type signless(mlir::Type t);
+
+/// The graph-level integer type a quantized type's storage stands for
+/// (`ui8` for u8 storage, so that isUnsigned() holds); other types as they
+/// are.
+mlir::Type storageElementType(mlir::Type t);
 
 /// The converted (signless) tensor type of a graph value.
 mlir::RankedTensorType loweredType(mlir::Value v);
@@ -90,6 +96,30 @@ mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value highestValue(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Type type, bool isUnsigned);
 
+/// Pads `x` (lowered) with `value` by `low`/`high` per dim (non-negative).
+mlir::Value padTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high,
+                      mlir::Value value);
+
+/// The convolution loop nest over a padded input: output dims (n, o, y...)
+/// parallel, then (ic, k...) reduction, accumulating into `accType`'s
+/// element type. `flip` reads the kernel reversed and `transposedWeights`
+/// reads [C, O/g, K...] weights (both for conv_transpose); `elemType` says
+/// float or integer arithmetic.
+mlir::Value convLoops(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      mlir::Value w, mlir::RankedTensorType accType,
+                      llvm::ArrayRef<int64_t> strides,
+                      llvm::ArrayRef<int64_t> dilations, int64_t group,
+                      bool channelsLast, bool flip, bool transposedWeights,
+                      mlir::Type elemType);
+
+/// The batched, broadcasting product of `a` and `b` (1-D operands promoted)
+/// accumulated in `acc`; `full` receives its shape (batch..., m, n).
+mlir::Value matmulAccumulate(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value a, mlir::Value bm, mlir::Type acc,
+                             bool isFloat,
+                             llvm::SmallVectorImpl<int64_t> &full);
+
 void populateElementwisePatterns(GraphTypeConverter &converter,
                                  mlir::RewritePatternSet &patterns);
 void populateNNPatterns(GraphTypeConverter &converter,
@@ -98,6 +128,9 @@ void populateTensorPatterns(GraphTypeConverter &converter,
                             mlir::RewritePatternSet &patterns);
 void populateReductionPatterns(GraphTypeConverter &converter,
                                mlir::RewritePatternSet &patterns);
+/// Quantized ops (integer kernels reproducing the reference bit for bit).
+void populateQuantPatterns(GraphTypeConverter &converter,
+                           mlir::RewritePatternSet &patterns);
 /// f32 conv and matmul as CPU micro-kernel calls (tcpu.ukernel).
 void populateUKernelPatterns(GraphTypeConverter &converter,
                              mlir::RewritePatternSet &patterns);

@@ -1,6 +1,7 @@
 //===- GraphToLinalg.cpp - The convert-graph-to-linalg pass ---------------===//
 #include "Common.h"
 #include "tessel/Conversion/Passes.h"
+#include "tessel/Dialect/Graph/IR/QuantInfo.h"
 #include "tessel/Dialect/CPU/IR/CPUDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -22,12 +23,28 @@ struct ConvertGraphToLinalgPass
   using ConvertGraphToLinalgBase::ConvertGraphToLinalgBase;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // Quantized ops lower to the integers their reference evaluation
+    // computes; an op whose quantized form has no integer semantics (or
+    // whose parameters break its rules) is an error here, never silently
+    // lowered on the stored integers.
+    WalkResult check = getOperation()->walk([&](Operation *op) {
+      std::string why;
+      if (isa<graph::GraphDialect>(op->getDialect()) &&
+          !graph::canEvaluateQuantized(op, &why)) {
+        op->emitOpError("has quantized types the CPU cannot lower: ") << why;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (check.wasInterrupted())
+      return signalPassFailure();
     GraphTypeConverter converter;
     RewritePatternSet patterns(ctx);
     populateElementwisePatterns(converter, patterns);
     populateReductionPatterns(converter, patterns);
     populateNNPatterns(converter, patterns);
     populateTensorPatterns(converter, patterns);
+    populateQuantPatterns(converter, patterns);
     if (ukernels)
       populateUKernelPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,

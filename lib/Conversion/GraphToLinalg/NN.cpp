@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "Common.h"
 
+#include "tessel/Dialect/Graph/IR/QuantInfo.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
@@ -23,9 +24,11 @@ Type accumulatorType(OpBuilder &b, Type t) {
   return (t.isF16() || t.isBF16()) ? b.getF32Type() : signless(t);
 }
 
-/// Pads `x` (lowered) with `value` by `low`/`high` per dim (non-negative).
-Value padTensor(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> low,
-                ArrayRef<int64_t> high, Value value) {
+} // namespace
+
+Value lowering::padTensor(OpBuilder &b, Location loc, Value x,
+                          ArrayRef<int64_t> low, ArrayRef<int64_t> high,
+                          Value value) {
   if (llvm::all_of(low, [](int64_t v) { return v == 0; }) &&
       llvm::all_of(high, [](int64_t v) { return v == 0; }))
     return x;
@@ -41,6 +44,8 @@ Value padTensor(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> low,
   }
   return tensor::PadOp::create(b, loc, padded, x, lo, hi, value);
 }
+
+namespace {
 
 /// Adds the bias (per output channel `channelDim`) and applies the fused
 /// activation, truncating an f32 accumulator back to `elemType`.
@@ -87,14 +92,17 @@ Value epilogue(OpBuilder &b, Location loc, Value acc, Value bias,
 // Convolution
 //===----------------------------------------------------------------------===//
 
+} // namespace
+
 /// The convolution loop nest over a zero-padded input: output dims
 /// (n, o, y...) parallel, then (ic, k...) reduction. `flip` reads the kernel
 /// reversed and `transposedWeights` reads [C, O/g, K...] weights (both for
 /// conv_transpose).
-Value convLoops(OpBuilder &b, Location loc, Value x, Value w,
-                RankedTensorType accType, ArrayRef<int64_t> strides,
-                ArrayRef<int64_t> dilations, int64_t group, bool channelsLast,
-                bool flip, bool transposedWeights, Type elemType) {
+Value lowering::convLoops(OpBuilder &b, Location loc, Value x, Value w,
+                          RankedTensorType accType, ArrayRef<int64_t> strides,
+                          ArrayRef<int64_t> dilations, int64_t group,
+                          bool channelsLast, bool flip, bool transposedWeights,
+                          Type elemType) {
   MLIRContext *ctx = b.getContext();
   auto wType = cast<RankedTensorType>(w.getType());
   auto xType = cast<RankedTensorType>(x.getType());
@@ -177,6 +185,8 @@ Value convLoops(OpBuilder &b, Location loc, Value x, Value w,
              })
       .getResult(0);
 }
+
+namespace {
 
 struct ConvLowering : OpConversionPattern<g::ConvOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -308,11 +318,13 @@ struct PoolLowering : OpConversionPattern<OpTy> {
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (g::hasQuantizedTypes(op))
+    // Max pooling of quantized values is max pooling of the stored integers
+    // (same parameters in and out); quantized averages are in Quant.cpp.
+    if (g::hasQuantizedTypes(op) && (!IsMax || !g::canEvaluateQuantized(op)))
       return rewriter.notifyMatchFailure(op, "quantized types");
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    Type et = op.getInput().getType().getElementType();
+    Type et = storageElementType(op.getInput().getType().getElementType());
     bool isFloat = isa<FloatType>(et), u = isUnsigned(et);
     auto xType = cast<RankedTensorType>(adaptor.getInput().getType());
     RankedTensorType resultType = loweredType(op.getOutput());
@@ -509,6 +521,91 @@ struct BatchNormLowering : OpConversionPattern<g::BatchNormOp> {
   }
 };
 
+} // namespace
+
+Value lowering::matmulAccumulate(OpBuilder &rewriter, Location loc, Value a,
+                               Value bm, Type acc, bool isFloat,
+                               SmallVectorImpl<int64_t> &full) {
+  MLIRContext *ctx = rewriter.getContext();
+  auto aType = cast<RankedTensorType>(a.getType());
+  auto bType = cast<RankedTensorType>(bm.getType());
+  // Promote 1-D operands as numpy does.
+  bool aVec = aType.getRank() == 1, bVec = bType.getRank() == 1;
+  if (aVec)
+    a = reshapeTensor(rewriter, loc, a,
+                      RankedTensorType::get({1, aType.getDimSize(0)},
+                                            aType.getElementType()));
+  if (bVec)
+    bm = reshapeTensor(rewriter, loc, bm,
+                       RankedTensorType::get({bType.getDimSize(0), 1},
+                                             bType.getElementType()));
+  aType = cast<RankedTensorType>(a.getType());
+  bType = cast<RankedTensorType>(bm.getType());
+  // The full (unsqueezed) product shape: batch..., m, n.
+  SmallVector<int64_t> batch;
+  int64_t ra = aType.getRank(), rb = bType.getRank();
+  int64_t nb = std::max(ra, rb) - 2;
+  for (int64_t i = 0; i < nb; ++i) {
+    int64_t da = i - (nb - (ra - 2)) >= 0 ? aType.getDimSize(i - (nb - (ra - 2))) : 1;
+    int64_t db = i - (nb - (rb - 2)) >= 0 ? bType.getDimSize(i - (nb - (rb - 2))) : 1;
+    batch.push_back(std::max(da, db));
+  }
+  int64_t m = aType.getDimSize(ra - 2), nn = bType.getDimSize(rb - 1);
+  full.assign(batch.begin(), batch.end());
+  full.push_back(m);
+  full.push_back(nn);
+  int64_t numLoops = nb + 3;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  auto operandMap = [&](RankedTensorType t, AffineExpr r0, AffineExpr r1) {
+    SmallVector<AffineExpr> e;
+    int64_t r = t.getRank(), off = nb - (r - 2);
+    for (int64_t i = 0; i < r - 2; ++i)
+      e.push_back(t.getDimSize(i) == 1 && batch[off + i] != 1
+                      ? getAffineConstantExpr(0, ctx)
+                      : d(off + i));
+    e.push_back(r0);
+    e.push_back(r1);
+    return AffineMap::get(numLoops, 0, e, ctx);
+  };
+  SmallVector<AffineExpr> outE;
+  for (int64_t i = 0; i < nb + 2; ++i)
+    outE.push_back(d(i));
+  SmallVector<utils::IteratorType> iters(numLoops,
+                                         utils::IteratorType::parallel);
+  iters.back() = utils::IteratorType::reduction;
+  auto accType = RankedTensorType::get(full, acc);
+  Value init = filledTensor(rewriter, loc, accType,
+                            scalarConstant(rewriter, loc, acc, 0));
+  Value r =
+      linalg::GenericOp::create(
+          rewriter, loc, TypeRange{accType}, ValueRange{a, bm},
+          ValueRange{init},
+          {operandMap(aType, d(nb), d(nb + 2)),
+           operandMap(bType, d(nb + 2), d(nb + 1)),
+           AffineMap::get(numLoops, 0, outE, ctx)},
+          iters,
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value x = args[0], y = args[1];
+            Value res;
+            if (isFloat) {
+              if (x.getType() != acc) {
+                x = arith::ExtFOp::create(b, l, acc, x);
+                y = arith::ExtFOp::create(b, l, acc, y);
+              }
+              res = arith::AddFOp::create(b, l, args[2],
+                                          arith::MulFOp::create(b, l, x, y));
+            } else {
+              res = arith::AddIOp::create(b, l, args[2],
+                                          arith::MulIOp::create(b, l, x, y));
+            }
+            linalg::YieldOp::create(b, l, res);
+          })
+          .getResult(0);
+  return r;
+}
+
+namespace {
+
 struct MatMulLowering : OpConversionPattern<g::MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -517,88 +614,13 @@ struct MatMulLowering : OpConversionPattern<g::MatMulOp> {
     if (g::hasQuantizedTypes(op))
       return rewriter.notifyMatchFailure(op, "quantized types");
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     Type et = op.getLhs().getType().getElementType();
     Type acc = accumulatorType(rewriter, et);
-    Value a = adaptor.getLhs(), bm = adaptor.getRhs();
-    auto aType = cast<RankedTensorType>(a.getType());
-    auto bType = cast<RankedTensorType>(bm.getType());
-    // Promote 1-D operands as numpy does.
-    bool aVec = aType.getRank() == 1, bVec = bType.getRank() == 1;
-    if (aVec)
-      a = reshapeTensor(rewriter, loc, a,
-                        RankedTensorType::get({1, aType.getDimSize(0)},
-                                              aType.getElementType()));
-    if (bVec)
-      bm = reshapeTensor(rewriter, loc, bm,
-                         RankedTensorType::get({bType.getDimSize(0), 1},
-                                               bType.getElementType()));
-    aType = cast<RankedTensorType>(a.getType());
-    bType = cast<RankedTensorType>(bm.getType());
     RankedTensorType resultType = loweredType(op.getOutput());
-    // The full (unsqueezed) product shape: batch..., m, n.
-    SmallVector<int64_t> batch;
-    int64_t ra = aType.getRank(), rb = bType.getRank();
-    int64_t nb = std::max(ra, rb) - 2;
-    for (int64_t i = 0; i < nb; ++i) {
-      int64_t da = i - (nb - (ra - 2)) >= 0 ? aType.getDimSize(i - (nb - (ra - 2))) : 1;
-      int64_t db = i - (nb - (rb - 2)) >= 0 ? bType.getDimSize(i - (nb - (rb - 2))) : 1;
-      batch.push_back(std::max(da, db));
-    }
-    int64_t m = aType.getDimSize(ra - 2), k = aType.getDimSize(ra - 1),
-            nn = bType.getDimSize(rb - 1);
-    SmallVector<int64_t> full(batch);
-    full.push_back(m);
-    full.push_back(nn);
-    int64_t numLoops = nb + 3;
-    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    auto operandMap = [&](RankedTensorType t, AffineExpr r0, AffineExpr r1) {
-      SmallVector<AffineExpr> e;
-      int64_t r = t.getRank(), off = nb - (r - 2);
-      for (int64_t i = 0; i < r - 2; ++i)
-        e.push_back(t.getDimSize(i) == 1 && batch[off + i] != 1
-                        ? getAffineConstantExpr(0, ctx)
-                        : d(off + i));
-      e.push_back(r0);
-      e.push_back(r1);
-      return AffineMap::get(numLoops, 0, e, ctx);
-    };
-    SmallVector<AffineExpr> outE;
-    for (int64_t i = 0; i < nb + 2; ++i)
-      outE.push_back(d(i));
-    SmallVector<utils::IteratorType> iters(numLoops,
-                                           utils::IteratorType::parallel);
-    iters.back() = utils::IteratorType::reduction;
-    auto accType = RankedTensorType::get(full, acc);
     bool isFloat = isa<FloatType>(et);
-    Value init = filledTensor(rewriter, loc, accType,
-                              scalarConstant(rewriter, loc, acc, 0));
-    Value r =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{accType}, ValueRange{a, bm},
-            ValueRange{init},
-            {operandMap(aType, d(nb), d(nb + 2)),
-             operandMap(bType, d(nb + 2), d(nb + 1)),
-             AffineMap::get(numLoops, 0, outE, ctx)},
-            iters,
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              Value x = args[0], y = args[1];
-              Value res;
-              if (isFloat) {
-                if (x.getType() != acc) {
-                  x = arith::ExtFOp::create(b, l, acc, x);
-                  y = arith::ExtFOp::create(b, l, acc, y);
-                }
-                res = arith::AddFOp::create(b, l, args[2],
-                                            arith::MulFOp::create(b, l, x, y));
-              } else {
-                res = arith::AddIOp::create(b, l, args[2],
-                                            arith::MulIOp::create(b, l, x, y));
-              }
-              linalg::YieldOp::create(b, l, res);
-            })
-            .getResult(0);
-    (void)k;
+    SmallVector<int64_t> full;
+    Value r = matmulAccumulate(rewriter, loc, adaptor.getLhs(), adaptor.getRhs(),
+                               acc, isFloat, full);
     // Bias (numpy-broadcast to the product) and activation.
     auto fullResult = RankedTensorType::get(full, resultType.getElementType());
     SmallVector<Value> ins = {r};
@@ -661,8 +683,13 @@ struct PadLowering : OpConversionPattern<g::PadOp> {
           ValueRange{}, ValueRange{}, ValueRange{}, cropLo, cropShape, ones);
     }
     if (op.getMode() == g::PadMode::Constant) {
-      Value value = scalarConstant(rewriter, loc, signless(et),
-                                   op.getValue().convertToDouble());
+      double padValue = op.getValue().convertToDouble();
+      // A quantized tensor pads with the stored value of the real value.
+      if (std::optional<ref::QuantParams> q = g::getQuantParams(et))
+        padValue = static_cast<double>(
+            ref::quantizeScalar(padValue, q->scales[0], q->zeroPoints[0],
+                                q->qmin, q->qmax));
+      Value value = scalarConstant(rewriter, loc, signless(et), padValue);
       rewriter.replaceOp(op, padTensor(rewriter, loc, x, lo, hi, value));
       return success();
     }

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Common.h"
+#include "tessel/Dialect/Graph/IR/QuantInfo.h"
 
 using namespace mlir;
 using namespace tessel;
@@ -219,9 +220,13 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (g::hasQuantizedTypes(op))
+    // The max/min of quantized values is that of the stored integers (same
+    // parameters in and out); quantized means are in Quant.cpp.
+    if (g::hasQuantizedTypes(op) &&
+        ((kind != ReduceKind::Max && kind != ReduceKind::Min) ||
+         !g::canEvaluateQuantized(op)))
       return rewriter.notifyMatchFailure(op, "quantized types");
-    Type et = op.getInput().getType().getElementType();
+    Type et = storageElementType(op.getInput().getType().getElementType());
     Value r = lowerReduce(rewriter, op.getLoc(), kind, adaptor.getInput(), et,
                           op.getAxes(), loweredType(op.getOutput()));
     rewriter.replaceOp(op, r);

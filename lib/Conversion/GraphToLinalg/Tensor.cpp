@@ -16,8 +16,7 @@ struct ConstantLowering : OpConversionPattern<g::ConstantOp> {
   LogicalResult
   matchAndRewrite(g::ConstantOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (g::hasQuantizedTypes(op))
-      return rewriter.notifyMatchFailure(op, "quantized constant");
+    // Quantized constants hold their storage integers already.
     RankedTensorType type = loweredType(op.getOutput());
     Attribute value = op.getValue();
     if (cast<ShapedType>(op.getValue().getType()) != type) {

@@ -213,6 +213,7 @@ const ImporterRegistry &tessel::onnx_import::getImporterRegistry() {
     registerMathImporters(r);
     registerNNImporters(r);
     registerTensorImporters(r);
+    registerQuantImporters(r);
     return r;
   }();
   return registry;

@@ -185,6 +185,7 @@ using ImporterRegistry = llvm::StringMap<OpImporter>;
 void registerMathImporters(ImporterRegistry &registry);
 void registerNNImporters(ImporterRegistry &registry);
 void registerTensorImporters(ImporterRegistry &registry);
+void registerQuantImporters(ImporterRegistry &registry);
 const ImporterRegistry &getImporterRegistry();
 
 //===----------------------------------------------------------------------===//

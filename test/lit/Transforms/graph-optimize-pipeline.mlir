@@ -3,7 +3,7 @@
 // RUN: tessel-opt %s --pass-pipeline='builtin.module(tessel-graph-optimize{layout=nhwc})' -verify-each | FileCheck %s
 // RUN: tessel-opt %s --pass-pipeline='builtin.module(tessel-graph-optimize{layout=nhwc})' --dump-pass-pipeline -o /dev/null 2>&1 | FileCheck %s --check-prefix=ORDER
 // RUN: tessel-opt %s --pass-pipeline='builtin.module(tessel-graph-optimize{layout=nhwc})' -o %t.pipeline
-// RUN: tessel-opt %s --pass-pipeline='builtin.module(func.func(canonicalize,cse,graph-fold-constants,graph-recompose,graph-fold-batchnorm,graph-fuse-activations,graph-convert-layout{layout=nhwc},canonicalize,cse))' -o %t.replay
+// RUN: tessel-opt %s --pass-pipeline='builtin.module(func.func(canonicalize,cse,graph-fold-constants,graph-recompose,graph-fold-batchnorm,graph-fuse-activations,graph-fold-qdq,graph-convert-layout{layout=nhwc},canonicalize,cse))' -o %t.replay
 // RUN: diff %t.pipeline %t.replay
 
 // ORDER: builtin.module(
@@ -14,6 +14,7 @@
 // ORDER-NEXT: graph-recompose
 // ORDER-NEXT: graph-fold-batchnorm
 // ORDER-NEXT: graph-fuse-activations
+// ORDER-NEXT: graph-fold-qdq
 // ORDER-NEXT: graph-convert-layout{layout=nhwc}
 // ORDER-NEXT: canonicalize
 // ORDER-NEXT: cse

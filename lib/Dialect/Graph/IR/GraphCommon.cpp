@@ -1,5 +1,6 @@
 //===- GraphCommon.cpp - Type inference, folding and evaluation helpers ---===//
 #include "GraphOpsCommon.h"
+#include "tessel/Dialect/Graph/IR/QuantInfo.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Reference/Kernels.h"
 
@@ -145,7 +146,10 @@ static bool evaluateForFold(Operation *op, ArrayRef<Attribute> operands,
                             SmallVectorImpl<ref::Tensor> &results,
                             int64_t budget) {
   auto eval = dyn_cast<RefEvalOpInterface>(op);
-  if (!eval || op->getNumOperands() == 0 || hasQuantizedTypes(op))
+  // Dequantized weights stay integers (for the back ends and QDQ folding);
+  // ops without integer semantics do not evaluate quantized types.
+  if (!eval || op->getNumOperands() == 0 || isa<DequantizeOp>(op) ||
+      !canEvaluateQuantized(op))
     return false;
   SmallVector<ref::Tensor> values;
   if (!collectConstantOperands(op, operands, values, budget))

@@ -25,6 +25,9 @@ void GraphDialect::initialize() {
       ,
 #define GET_OP_LIST
 #include "tessel/Dialect/Graph/IR/GraphTensorOps.cpp.inc"
+      ,
+#define GET_OP_LIST
+#include "tessel/Dialect/Graph/IR/GraphQuantOps.cpp.inc"
       >();
   addAttributes<
 #define GET_ATTRDEF_LIST

@@ -25,6 +25,8 @@ using namespace tessel::graph;
 LogicalResult GeluOp::evaluate(ArrayRef<ref::Tensor> operands,
                                SmallVectorImpl<ref::Tensor> &results,
                                std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return evalUnary(getApproximateTanh() ? ref::UnaryKind::GeluTanh
                                         : ref::UnaryKind::Gelu,
                    {}, operands, results, error);
@@ -33,6 +35,8 @@ LogicalResult GeluOp::evaluate(ArrayRef<ref::Tensor> operands,
 LogicalResult LeakyReluOp::evaluate(ArrayRef<ref::Tensor> operands,
                                     SmallVectorImpl<ref::Tensor> &results,
                                     std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return evalUnary(ref::UnaryKind::LeakyRelu,
                    {getAlpha().convertToDouble(), 0.0}, operands, results,
                    error);
@@ -41,6 +45,8 @@ LogicalResult LeakyReluOp::evaluate(ArrayRef<ref::Tensor> operands,
 LogicalResult EluOp::evaluate(ArrayRef<ref::Tensor> operands,
                               SmallVectorImpl<ref::Tensor> &results,
                               std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return evalUnary(ref::UnaryKind::Elu, {getAlpha().convertToDouble(), 0.0},
                    operands, results, error);
 }
@@ -48,6 +54,8 @@ LogicalResult EluOp::evaluate(ArrayRef<ref::Tensor> operands,
 LogicalResult SeluOp::evaluate(ArrayRef<ref::Tensor> operands,
                                SmallVectorImpl<ref::Tensor> &results,
                                std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return evalUnary(
       ref::UnaryKind::Selu,
       {getAlpha().convertToDouble(), getGamma().convertToDouble()}, operands,
@@ -57,6 +65,8 @@ LogicalResult SeluOp::evaluate(ArrayRef<ref::Tensor> operands,
 LogicalResult HardSigmoidOp::evaluate(ArrayRef<ref::Tensor> operands,
                                       SmallVectorImpl<ref::Tensor> &results,
                                       std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return evalUnary(
       ref::UnaryKind::HardSigmoid,
       {getAlpha().convertToDouble(), getBeta().convertToDouble()}, operands,
@@ -203,6 +213,8 @@ void MinOp::getCanonicalizationPatterns(RewritePatternSet &results,
 LogicalResult ClipOp::evaluate(ArrayRef<ref::Tensor> operands,
                                SmallVectorImpl<ref::Tensor> &results,
                                std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   double lo = getMin() ? getMin()->convertToDouble()
                        : -std::numeric_limits<double>::infinity();
   double hi = getMax() ? getMax()->convertToDouble()
@@ -378,6 +390,8 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
 LogicalResult AddOp::evaluate(ArrayRef<ref::Tensor> operands,
                               SmallVectorImpl<ref::Tensor> &results,
                               std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   if (failed(evalBinary(ref::BinaryKind::Add, operands, results, error)))
     return failure();
   return applyActivation(getActivationAttr(), results.back(), error);
@@ -464,6 +478,8 @@ void NegOp::getCanonicalizationPatterns(RewritePatternSet &results,
 LogicalResult ModOp::evaluate(ArrayRef<ref::Tensor> operands,
                               SmallVectorImpl<ref::Tensor> &results,
                               std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return evalBinary(getFmod() ? ref::BinaryKind::FMod : ref::BinaryKind::Mod,
                     operands, results, error);
 }
@@ -505,6 +521,8 @@ LogicalResult WhereOp::verify() {
 LogicalResult WhereOp::evaluate(ArrayRef<ref::Tensor> operands,
                                 SmallVectorImpl<ref::Tensor> &results,
                                 std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return take(ref::where(operands[0], operands[1], operands[2]), results,
               error);
 }
@@ -568,6 +586,8 @@ LogicalResult MatMulOp::verify() {
 LogicalResult MatMulOp::evaluate(ArrayRef<ref::Tensor> operands,
                                  SmallVectorImpl<ref::Tensor> &results,
                                  std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   ref::Result<ref::Tensor> r = ref::matmul(
       operands[0], operands[1], operands.size() > 2 ? &operands[2] : nullptr);
   if (failed(take(std::move(r), results, error)))
@@ -602,6 +622,8 @@ bool SoftmaxOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
 LogicalResult SoftmaxOp::evaluate(ArrayRef<ref::Tensor> operands,
                                   SmallVectorImpl<ref::Tensor> &results,
                                   std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return take(ref::softmax(operands[0], getAxis(), false), results, error);
 }
 
@@ -617,6 +639,8 @@ bool LogSoftmaxOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
 LogicalResult LogSoftmaxOp::evaluate(ArrayRef<ref::Tensor> operands,
                                      SmallVectorImpl<ref::Tensor> &results,
                                      std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return take(ref::softmax(operands[0], getAxis(), true), results, error);
 }
 

@@ -132,6 +132,8 @@ static ref::ConvParams convParams(ArrayRef<int64_t> strides,
 LogicalResult ConvOp::evaluate(ArrayRef<ref::Tensor> operands,
                                SmallVectorImpl<ref::Tensor> &results,
                                std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   ref::ConvParams p = convParams(getStrides(), getDilations(), getPads(),
                                  getGroup(), getLayout());
   if (failed(take(ref::conv(operands[0], operands[1],
@@ -218,6 +220,8 @@ LogicalResult ConvTransposeOp::verify() {
 LogicalResult ConvTransposeOp::evaluate(ArrayRef<ref::Tensor> operands,
                                         SmallVectorImpl<ref::Tensor> &results,
                                         std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   ref::ConvTransposeParams p;
   p.conv = convParams(getStrides(), getDilations(), getPads(), getGroup(),
                       getLayout());
@@ -302,6 +306,8 @@ bool MaxPoolOp::isCompatibleReturnTypes(TypeRange l, TypeRange r) {
 LogicalResult MaxPoolOp::evaluate(ArrayRef<ref::Tensor> operands,
                                   SmallVectorImpl<ref::Tensor> &results,
                                   std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return take(ref::maxPool(operands[0],
                            poolParams(getKernelShape(), getStrides(),
                                       getDilations(), getPads(), getCeilMode(),
@@ -329,6 +335,8 @@ LogicalResult AvgPoolOp::verify() {
 LogicalResult AvgPoolOp::evaluate(ArrayRef<ref::Tensor> operands,
                                   SmallVectorImpl<ref::Tensor> &results,
                                   std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   ref::PoolParams p = poolParams(getKernelShape(), getStrides(),
                                  getDilations(), getPads(), getCeilMode(),
                                  getLayout());
@@ -370,6 +378,8 @@ LogicalResult BatchNormOp::verify() {
 LogicalResult BatchNormOp::evaluate(ArrayRef<ref::Tensor> operands,
                                     SmallVectorImpl<ref::Tensor> &results,
                                     std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return take(ref::batchNorm(operands[0], operands[1], operands[2],
                              operands[3], operands[4],
                              getEpsilon().convertToDouble(),
@@ -416,6 +426,8 @@ LogicalResult LayerNormOp::verify() {
 LogicalResult LayerNormOp::evaluate(ArrayRef<ref::Tensor> operands,
                                     SmallVectorImpl<ref::Tensor> &results,
                                     std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   return take(ref::layerNorm(operands[0], operands[1],
                              operands.size() > 2 ? &operands[2] : nullptr,
                              getAxis(), getEpsilon().convertToDouble()),
@@ -474,6 +486,8 @@ OpFoldResult PadOp::fold(FoldAdaptor adaptor) {
 LogicalResult PadOp::evaluate(ArrayRef<ref::Tensor> operands,
                               SmallVectorImpl<ref::Tensor> &results,
                               std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   int64_t rank = getInput().getType().getRank();
   ArrayRef<int64_t> pads = getPads();
   ref::PadMode mode = static_cast<ref::PadMode>(getMode());

@@ -72,9 +72,11 @@ void ConstantOp::print(OpAsmPrinter &p) {
     p << " -> " << getOutput().getType();
 }
 
-LogicalResult ConstantOp::evaluate(ArrayRef<ref::Tensor>,
+LogicalResult ConstantOp::evaluate(ArrayRef<ref::Tensor> operands,
                                    SmallVectorImpl<ref::Tensor> &results,
                                    std::string &error) {
+  if (hasQuantizedTypes(*this))
+    return evaluateQuantized(*this, operands, results, error);
   FailureOr<ref::Tensor> t = toTensor(getValue(), error);
   if (failed(t))
     return failure();

@@ -16,8 +16,15 @@ using ref::DType;
 namespace tessel::graph {
 
 std::optional<DType> toDType(Type type) {
-  if (auto q = dyn_cast<quant::QuantizedType>(type))
-    type = q.getStorageType();
+  if (auto q = dyn_cast<quant::QuantizedType>(type)) {
+    // The quantized type says the signedness of its (signless) storage.
+    if (!isa<IntegerType>(q.getStorageType()))
+      return std::nullopt;
+    type = IntegerType::get(type.getContext(),
+                            q.getStorageTypeIntegralWidth(),
+                            q.isSigned() ? IntegerType::Signless
+                                         : IntegerType::Unsigned);
+  }
   if (type.isF16())
     return DType::F16;
   if (type.isBF16())

@@ -1,6 +1,7 @@
 //===- Interpreter.cpp - Reference execution of graph functions -----------===//
 #include "tessel/Dialect/Graph/Utils/Interpreter.h"
 #include "tessel/Dialect/Graph/IR/GraphOps.h"
+#include "tessel/Dialect/Graph/IR/QuantInfo.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -65,10 +66,9 @@ graph::interpret(func::FuncOp func, ArrayRef<ref::Tensor> inputs,
       error = "op " + describe(&op) + " has no reference evaluation";
       return failure();
     }
-    if (hasQuantizedTypes(&op) && !isa<ConstantOp>(op)) {
-      error = "op " + describe(&op) +
-              " has quantized types, which its reference evaluation does "
-              "not handle";
+    std::string why;
+    if (!canEvaluateQuantized(&op, &why)) {
+      error = "op " + describe(&op) + " has quantized types: " + why;
       return failure();
     }
     SmallVector<ref::Tensor> operands;

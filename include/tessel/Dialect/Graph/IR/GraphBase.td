@@ -155,6 +155,13 @@ def Graph_BroadcastElementwise : NativeOpTrait<"BroadcastElementwise"> {
   let cppNamespace = "::tessel::graph";
 }
 
+/// Quantized operand or result types are allowed only where the op has
+/// integer semantics (QuantInfo.cpp, docs/quantization.md); the verifier
+/// says what to do otherwise.
+def Graph_QuantizedSemantics : NativeOpTrait<"QuantizedSemantics"> {
+  let cppNamespace = "::tessel::graph";
+}
+
 //===----------------------------------------------------------------------===//
 // Op base classes
 //===----------------------------------------------------------------------===//
@@ -172,7 +179,8 @@ defvar Graph_InferType = InferTypeOpAdaptorWithIsCompatible;
 /// should call foldByEvaluation first.
 class Graph_Op<string mnemonic, list<Trait> traits = []>
     : Op<Graph_Dialect, mnemonic,
-         !listconcat(traits, [Pure, DeclareOpInterfaceMethods<Graph_RefEvalOpInterface>])> {
+         !listconcat(traits, [Pure, Graph_QuantizedSemantics,
+                                     DeclareOpInterfaceMethods<Graph_RefEvalOpInterface>])> {
   bit customFold = 0;
   /// C++ definitions a subclass adds (kept apart from the generated ones).
   code extraDefinition = "";

@@ -20,6 +20,9 @@ class Graph_UnaryOp<string mnemonic, string refKind, list<Trait> traits = []>
         ::llvm::ArrayRef<::tessel::ref::Tensor> operands,
         ::llvm::SmallVectorImpl<::tessel::ref::Tensor> &results,
         std::string &error) {
+      if (::tessel::graph::hasQuantizedTypes(getOperation()))
+        return ::tessel::graph::evaluateQuantized(getOperation(), operands,
+                                                  results, error);
       return ::tessel::graph::evalUnary(::tessel::ref::UnaryKind::}], refKind, [{,
           {}, operands, results, error);
     }
@@ -148,6 +151,9 @@ class Graph_BinaryOp<string mnemonic, string refKind, bit boolResult = 0,
         ::llvm::ArrayRef<::tessel::ref::Tensor> operands,
         ::llvm::SmallVectorImpl<::tessel::ref::Tensor> &results,
         std::string &error) {
+      if (::tessel::graph::hasQuantizedTypes(getOperation()))
+        return ::tessel::graph::evaluateQuantized(getOperation(), operands,
+                                                  results, error);
       return ::tessel::graph::evalBinary(::tessel::ref::BinaryKind::}], refKind,
       [{, operands, results, error);
     }
@@ -303,6 +309,9 @@ class Graph_ReduceOp<string mnemonic, string refKind> : Graph_Op<mnemonic, [Grap
         ::llvm::ArrayRef<::tessel::ref::Tensor> operands,
         ::llvm::SmallVectorImpl<::tessel::ref::Tensor> &results,
         std::string &error) {
+      if (::tessel::graph::hasQuantizedTypes(getOperation()))
+        return ::tessel::graph::evaluateQuantized(getOperation(), operands,
+                                                  results, error);
       return ::tessel::graph::evalReduce(::tessel::ref::ReduceKind::}], refKind, [{,
           getAxes(), getKeepdims(), operands, results, error);
     }

@@ -27,6 +27,20 @@ template <typename ConcreteType>
 class BroadcastElementwise
     : public mlir::OpTrait::TraitBase<ConcreteType, BroadcastElementwise> {};
 
+/// Verifies that an op with quantized types has integer semantics for them
+/// (QuantInfo.cpp).
+llvm::LogicalResult verifyQuantizedSemantics(mlir::Operation *op);
+
+/// Graph ops accept quantized types only where they have integer semantics.
+template <typename ConcreteType>
+class QuantizedSemantics
+    : public mlir::OpTrait::TraitBase<ConcreteType, QuantizedSemantics> {
+public:
+  static llvm::LogicalResult verifyTrait(mlir::Operation *op) {
+    return verifyQuantizedSemantics(op);
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Helpers shared by the generated op definitions (GraphCommon.cpp).
 //===----------------------------------------------------------------------===//
@@ -58,6 +72,15 @@ llvm::LogicalResult verifyAxes(mlir::Operation *op,
 /// Whether any operand or result has a quantized element type. Ops without
 /// an integer reference for quantized types do not fold or evaluate them.
 bool hasQuantizedTypes(mlir::Operation *op);
+
+/// The reference evaluation of an op with quantized types: the integer
+/// semantics of docs/quantization.md (QuantInfo.cpp). Every op's evaluate()
+/// calls it when hasQuantizedTypes(op); it fails, saying why, for ops that
+/// have no integer semantics.
+llvm::LogicalResult
+evaluateQuantized(mlir::Operation *op, llvm::ArrayRef<ref::Tensor> operands,
+                  llvm::SmallVectorImpl<ref::Tensor> &results,
+                  std::string &error);
 
 /// Constant folding evaluates in double precision; beyond this many elements
 /// (operands plus results of one op) folders leave the op alone, and the
@@ -97,6 +120,8 @@ llvm::LogicalResult evalReduce(ref::ReduceKind kind,
 #include "tessel/Dialect/Graph/IR/GraphNNOps.h.inc"
 #define GET_OP_CLASSES
 #include "tessel/Dialect/Graph/IR/GraphTensorOps.h.inc"
+#define GET_OP_CLASSES
+#include "tessel/Dialect/Graph/IR/GraphQuantOps.h.inc"
 
 namespace tessel::graph {
 /// The unary reference kernel and parameters of a fused activation.

@@ -156,4 +156,105 @@ def GraphSinkTransposes : Pass<"graph-sink-transposes", "::mlir::func::FuncOp"> 
   }];
 }
 
+
+//===----------------------------------------------------------------------===//
+// Post-training quantization (docs/quantization.md)
+//===----------------------------------------------------------------------===//
+
+def GraphQuantizePrepare : Pass<"graph-quantize-prepare", "::mlir::func::FuncOp"> {
+  let summary = "Name every value and split non-clamp fused activations";
+  let description = [{
+    The first step of post-training quantization. A fused activation that
+    is not a clamp (sigmoid, gelu, ...) leaves its conv/matmul/add as a
+    separate op, so that the value before it is observed and quantized of
+    its own; relu and clip stay fused (they become the integer clamp). Every
+    op then gets a unique `tessel.name` (its ONNX node name where it has
+    one), the key of calibration tables, mixed-precision tables and the
+    quantization report.
+  }];
+}
+
+def GraphCalibrate : Pass<"graph-calibrate", "::mlir::func::FuncOp"> {
+  let summary = "Collect activation statistics with the reference interpreter";
+  let description = [{
+    Runs the function on each calibration sample with the reference
+    interpreter, observing every float value, and records the range the
+    calibration `method` derives from the statistics as a
+    `tessel.calib = array<f64: min, max, lo, hi>` attribute (function
+    arguments: an argument attribute). `table` also writes them as a
+    calibration table file. Samples come from `data` (a folder of .npy or
+    ONNX .pb tensors, see docs/quantization.md); without data the pass fails,
+    unless `random-samples` asks for random inputs (with a warning: they do
+    not represent real activations).
+  }];
+  let options = [
+    Option<"data", "data", "std::string", "\"\"", "Calibration data folder">,
+    Option<"method", "method", "std::string", "\"kl\"",
+           "max, kl, minmax, percentile or mse">,
+    Option<"bits", "bits", "int", "8", "Activation bits the ranges are for (8 or 16)">,
+    Option<"asymmetric", "asymmetric", "bool", "false",
+           "Separate thresholds for negative and positive values">,
+    Option<"percentile", "percentile", "double", "99.99",
+           "Percentile of |x| for method=percentile">,
+    Option<"numSamples", "num-samples", "int", "0",
+           "Use at most this many samples (0: all)">,
+    Option<"randomSamples", "random-samples", "int", "0",
+           "Calibrate on this many seeded random inputs (explicit request)">,
+    Option<"seed", "seed", "int", "0", "Seed of the random inputs">,
+    Option<"table", "table", "std::string", "\"\"",
+           "Write the calibration table to this file">
+  ];
+}
+
+def GraphQuantizeAnnotate : Pass<"graph-quantize-annotate", "::mlir::func::FuncOp"> {
+  let summary = "Decide each op's precision and quantized result type";
+  let description = [{
+    From the calibrated ranges (the `tessel.calib` attributes, or a
+    calibration `table` file) and the `scheme`, every op gets a
+    `tessel.precision` (int8, int16, w8, fp16, fp32) and, when its result
+    will be integer, the `tessel.qtype` it will have. A mixed-precision
+    `qtable` (lines `name fp32|fp16|int8|int16`) overrides named ops.
+    Nothing else changes: graph-quantize-rewrite acts on the annotations.
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", "\"w8a8\"",
+           "w8a8, w8a16, w8-weight-only or fp16">,
+    Option<"perChannel", "per-channel", "bool", "true",
+           "Weights quantized per output channel (else per tensor)">,
+    Option<"table", "table", "std::string", "\"\"",
+           "Read the ranges from this calibration table file">,
+    Option<"qtable", "qtable", "std::string", "\"\"",
+           "Mixed-precision table: name fp32|fp16|int8|int16 per line">
+  ];
+}
+
+def GraphQuantizeRewrite : Pass<"graph-quantize-rewrite", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite annotated ops into the quantized graph form";
+  let description = [{
+    Every op annotated int8/int16 becomes its quantized form: weights
+    quantized per channel (symmetric, [-127, 127]), biases to i32 (i64 for
+    int16 inputs) at scale s_in * s_w, relu/clip as the integer clamp,
+    activations on 8-bit values as a `graph.lut`, `graph.quantize` where a
+    float value enters the integer graph and `graph.dequantize` where an
+    integer value leaves it. w8 ops keep float arithmetic on dequantized
+    int8 weights; fp16 ops compute in f16 between casts.
+  }];
+  let options = [
+    Option<"perChannel", "per-channel", "bool", "true",
+           "Weights quantized per output channel (else per tensor)">
+  ];
+}
+
+def GraphFoldQDQ : Pass<"graph-fold-qdq", "::mlir::func::FuncOp"> {
+  let summary = "Fold QuantizeLinear/DequantizeLinear pairs into quantized ops";
+  let description = [{
+    Pre-quantized ONNX models (QDQ format) put DequantizeLinear before and
+    QuantizeLinear after float ops. An op whose operands are all
+    `graph.dequantize` results or constants and whose result only feeds
+    `graph.quantize` ops of one type becomes the quantized op of the form
+    graph-quantize-rewrite produces (float biases are quantized at
+    s_in * s_w). A model without such pairs is unchanged.
+  }];
+}
+
 #endif // TESSEL_GRAPH_TRANSFORMS_PASSES
