@@ -10,6 +10,7 @@
 #include "tessel/Dialect/CPU/IR/CPUDialect.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
 #include "tessel/Dialect/Graph/Transforms/Passes.h"
+#include "tessel/Transforms/GPUPasses.h"
 #include "tessel/Transforms/Passes.h"
 #include "tessel/Transforms/Pipelines.h"
 
@@ -30,5 +31,6 @@ void tessel::registerAllPasses() {
   graph::registerGraphTransformsPasses();
   tessel::registerTesselConversionPasses();
   tessel::registerTesselTransformsPasses();
+  tessel::registerTesselGPUPasses();
   tessel::registerPipelines();
 }
