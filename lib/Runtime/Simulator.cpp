@@ -19,6 +19,7 @@
 
 #include "SimKernels.h"
 #include "tessel/Target/NPU/CostModel.h"
+#include "tessel/Target/NPU/Operands.h"
 
 #include <algorithm>
 #include <cinttypes>
@@ -137,7 +138,7 @@ std::string fmt(const char *f, ...) {
   return buf;
 }
 
-constexpr int kDdr = -1; ///< Region::mem of DDR; VTCM of core c is c.
+constexpr int kDdr = kDdrMemory; ///< Region::mem of DDR; VTCM of core c is c.
 
 /// base + i * s1 + j * s2 + [0, bytes) for i < n1, j < n2.
 struct Region {
@@ -666,189 +667,25 @@ bool Run::advance(uint32_t core, uint64_t now) {
 //===----------------------------------------------------------------------===//
 
 void Run::operands(uint32_t core, const Dyn &d, std::vector<Operand> &ops) {
-  const Instr &instr = *d.instr;
-  const int vt = static_cast<int>(core);
-  auto add = [&](const char *name, int mem, uint64_t base, uint64_t n1,
-                 uint64_t s1, uint64_t n2, uint64_t s2, uint64_t bytes,
-                 Role role, uint32_t align, const char *rule) {
+  std::vector<OperandRegion> regions;
+  instrOperands(*d.instr, core, d.addr, chip_, regions);
+  for (const OperandRegion &o : regions) {
     Operand op;
-    op.name = name;
-    op.r.mem = mem;
-    op.r.base = base;
-    op.r.n1 = n1;
-    op.r.s1 = s1;
-    op.r.n2 = n2;
-    op.r.s2 = s2;
-    op.r.bytes = bytes;
-    op.role = role;
-    op.align = align;
-    op.rule = rule;
+    op.name = o.name;
+    op.r.mem = o.mem;
+    op.r.base = o.base;
+    op.r.n1 = o.n1;
+    op.r.s1 = o.s1;
+    op.r.n2 = o.n2;
+    op.r.s2 = o.s2;
+    op.r.bytes = o.bytes;
+    op.role = o.role == OperandRole::Read    ? Role::Read
+              : o.role == OperandRole::Write ? Role::Write
+                                             : Role::ReadWrite;
+    op.align = o.align;
+    op.rule = o.rule;
     ops.push_back(op);
-  };
-  const uint32_t act = chip_.alignActivation, wgt = chip_.alignWeight,
-                 vec = chip_.alignVector, dma = chip_.alignDma;
-  auto dense = [](uint32_t s, uint64_t d) -> uint64_t {
-    return s == kDense ? d : s;
-  };
-
-  if (auto *i = std::get_if<DmaInstr>(&instr)) {
-    uint64_t es = dtypeBytes(i->dtype);
-    uint64_t rowBytes = static_cast<uint64_t>(i->cols) * es;
-    uint64_t dstRowBytes =
-        (static_cast<uint64_t>(i->padLeft) + i->cols + i->padRight) * es;
-    uint64_t dstRows =
-        static_cast<uint64_t>(i->padTop) + i->rows + i->padBottom;
-    bool srcDdr = i->dir == DmaDir::Load || i->dir == DmaDir::Ddr;
-    bool dstDdr = i->dir == DmaDir::Store || i->dir == DmaDir::Ddr;
-    add("src", srcDdr ? kDdr : vt, d.addr[0], i->rows,
-        dense(i->srcStride, rowBytes), 1, 0, rowBytes, Role::Read, dma,
-        "align.dma");
-    if (dstDdr || i->coreMask == 0) {
-      add("dst", dstDdr ? kDdr : vt, d.addr[1], dstRows,
-          dense(i->dstStride, dstRowBytes), 1, 0, dstRowBytes, Role::Write, dma,
-          "align.dma");
-    } else {
-      for (uint32_t k = 0; k < kMaxCores; ++k)
-        if (i->coreMask & (1u << k))
-          add("dst", static_cast<int>(k), d.addr[1], dstRows,
-              dense(i->dstStride, dstRowBytes), 1, 0, dstRowBytes, Role::Write,
-              dma, "align.dma");
-    }
-    return;
   }
-  if (auto *i = std::get_if<CopyInstr>(&instr)) {
-    uint64_t es = dtypeBytes(i->dtype);
-    uint64_t rowBytes = static_cast<uint64_t>(i->cols) * es;
-    uint64_t dstRowBytes =
-        (static_cast<uint64_t>(i->padLeft) + i->cols + i->padRight) * es;
-    uint64_t dstRows =
-        static_cast<uint64_t>(i->padTop) + i->rows + i->padBottom;
-    add("src", vt, d.addr[0], i->rows, dense(i->srcStride, rowBytes), 1, 0,
-        rowBytes, Role::Read, dma, "align.dma");
-    add("dst", static_cast<int>(i->core), d.addr[1], dstRows,
-        dense(i->dstStride, dstRowBytes), 1, 0, dstRowBytes, Role::Write, dma,
-        "align.dma");
-    return;
-  }
-  if (auto *i = std::get_if<ConvInstr>(&instr)) {
-    ConvGeometry g = convGeometry(*i);
-    uint64_t es = dtypeBytes(i->inType), wes = dtypeBytes(i->weightType),
-             oes = dtypeBytes(i->outType);
-    add("in", vt, d.addr[0], i->h, g.inRow * es, i->w, g.inPix * es,
-        static_cast<uint64_t>(i->c) * es, Role::Read, act, "align.activation");
-    uint64_t wBytes = static_cast<uint64_t>(i->cout) * i->kh * i->kw *
-                      (i->c / i->groups) * wes;
-    add("wt", vt, d.addr[1], 1, 0, 1, 0, wBytes, Role::Read, wgt,
-        "align.weight");
-    add("out", vt, d.addr[2], static_cast<uint64_t>(g.oh), g.outRow * oes,
-        static_cast<uint64_t>(g.ow), g.outPix * oes,
-        static_cast<uint64_t>(i->cout) * oes,
-        i->accumulate ? Role::ReadWrite : Role::Write, act, "align.activation");
-    if (i->requant)
-      add("tbl", vt, d.addr[3], 1, 0, 1, 0,
-          static_cast<uint64_t>(i->cout) * kRequantEntryBytes, Role::Read,
-          kRequantEntryBytes, nullptr);
-    return;
-  }
-  if (auto *i = std::get_if<MatmulInstr>(&instr)) {
-    uint64_t es = dtypeBytes(i->aType), bes = dtypeBytes(i->bType),
-             oes = dtypeBytes(i->outType);
-    uint64_t ars = i->aRowStride ? i->aRowStride : i->k;
-    uint64_t brs = i->bRowStride ? i->bRowStride : (i->transB ? i->n : i->k);
-    uint64_t ors = i->outRowStride ? i->outRowStride : i->n;
-    add("a", vt, d.addr[0], i->m, ars * es, 1, 0,
-        static_cast<uint64_t>(i->k) * es, Role::Read, act, "align.activation");
-    if (i->transB)
-      add("b", vt, d.addr[1], i->k, brs * bes, 1, 0,
-          static_cast<uint64_t>(i->n) * bes, Role::Read, wgt, "align.weight");
-    else
-      add("b", vt, d.addr[1], i->n, brs * bes, 1, 0,
-          static_cast<uint64_t>(i->k) * bes, Role::Read, wgt, "align.weight");
-    add("out", vt, d.addr[2], i->m, ors * oes, 1, 0,
-        static_cast<uint64_t>(i->n) * oes,
-        i->accumulate ? Role::ReadWrite : Role::Write, act, "align.activation");
-    if (i->requant)
-      add("tbl", vt, d.addr[3], 1, 0, 1, 0,
-          static_cast<uint64_t>(i->n) * kRequantEntryBytes, Role::Read,
-          kRequantEntryBytes, nullptr);
-    return;
-  }
-  if (auto *i = std::get_if<EltwiseInstr>(&instr)) {
-    uint64_t es = dtypeBytes(i->inType), oes = dtypeBytes(i->outType);
-    add("a", vt, d.addr[0], i->rows, dense(i->aRowStride, i->cols) * es,
-        i->cols, dense(i->aColStride, 1) * es, es, Role::Read, vec,
-        "align.vector");
-    add("b", vt, d.addr[1], i->rows, dense(i->bRowStride, i->cols) * es,
-        i->cols, dense(i->bColStride, 1) * es, es, Role::Read, vec,
-        "align.vector");
-    add("out", vt, d.addr[2], i->rows, dense(i->outRowStride, i->cols) * oes, 1,
-        0, static_cast<uint64_t>(i->cols) * oes, Role::Write, vec,
-        "align.vector");
-    return;
-  }
-  if (auto *i = std::get_if<ActInstr>(&instr)) {
-    uint64_t es = dtypeBytes(i->inType), oes = dtypeBytes(i->outType);
-    add("in", vt, d.addr[0], i->rows, dense(i->inRowStride, i->cols) * es, 1, 0,
-        static_cast<uint64_t>(i->cols) * es, Role::Read, vec, "align.vector");
-    add("out", vt, d.addr[1], i->rows, dense(i->outRowStride, i->cols) * oes, 1,
-        0, static_cast<uint64_t>(i->cols) * oes, Role::Write, vec,
-        "align.vector");
-    if (i->kind == ActKind::Lut)
-      add("lut", vt, d.addr[2], 1, 0, 1, 0, kLutEntries * oes, Role::Read,
-          static_cast<uint32_t>(oes), nullptr);
-    return;
-  }
-  if (auto *i = std::get_if<PoolInstr>(&instr)) {
-    PoolGeometry g = poolGeometry(*i);
-    uint64_t es = dtypeBytes(i->dtype);
-    add("in", vt, d.addr[0], i->h, g.inRow * es, i->w, g.inPix * es,
-        static_cast<uint64_t>(i->c) * es, Role::Read, vec, "align.vector");
-    add("out", vt, d.addr[1], static_cast<uint64_t>(g.oh), g.outRow * es,
-        static_cast<uint64_t>(g.ow), g.outPix * es,
-        static_cast<uint64_t>(i->c) * es, Role::Write, vec, "align.vector");
-    return;
-  }
-  if (auto *i = std::get_if<ReduceInstr>(&instr)) {
-    uint64_t es = dtypeBytes(i->inType), oes = dtypeBytes(i->outType);
-    unsigned __int128 in =
-        static_cast<unsigned __int128>(i->outer) * i->n * i->inner * es;
-    unsigned __int128 out =
-        static_cast<unsigned __int128>(i->outer) * i->inner * oes;
-    uint64_t cap = uint64_t(1) << 62;
-    add("in", vt, d.addr[0], 1, 0, 1, 0,
-        in > cap ? cap : static_cast<uint64_t>(in), Role::Read, vec,
-        "align.vector");
-    add("out", vt, d.addr[1], 1, 0, 1, 0,
-        out > cap ? cap : static_cast<uint64_t>(out), Role::Write, vec,
-        "align.vector");
-    return;
-  }
-  if (auto *i = std::get_if<ConvertInstr>(&instr)) {
-    uint64_t es = dtypeBytes(i->inType), oes = dtypeBytes(i->outType);
-    add("in", vt, d.addr[0], i->rows, dense(i->inRowStride, i->cols) * es, 1, 0,
-        static_cast<uint64_t>(i->cols) * es, Role::Read, vec, "align.vector");
-    add("out", vt, d.addr[1], i->rows, dense(i->outRowStride, i->cols) * oes, 1,
-        0, static_cast<uint64_t>(i->cols) * oes, Role::Write, vec,
-        "align.vector");
-    if (i->mode != ConvertMode::Cast) {
-      uint64_t entries = i->perChannel ? i->cols : 1;
-      uint64_t eb = i->mode == ConvertMode::Requant ? kRequantEntryBytes
-                                                    : kScaleEntryBytes;
-      add("tbl", vt, d.addr[2], 1, 0, 1, 0, entries * eb, Role::Read,
-          static_cast<uint32_t>(eb), nullptr);
-    }
-    return;
-  }
-  if (auto *i = std::get_if<LayoutInstr>(&instr)) {
-    uint64_t bytes = static_cast<uint64_t>(i->d0) * i->d1 * i->d2 * i->d3 *
-                     dtypeBytes(i->dtype);
-    add("in", vt, d.addr[0], 1, 0, 1, 0, bytes, Role::Read, vec,
-        "align.vector");
-    add("out", vt, d.addr[1], 1, 0, 1, 0, bytes, Role::Write, vec,
-        "align.vector");
-    return;
-  }
-  // SYNC: no memory.
 }
 
 /// The element size of each compute operand (by name), for the natural

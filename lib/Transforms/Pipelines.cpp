@@ -108,10 +108,11 @@ static void addBufferizeStage(OpPassManager &pm) {
   // them into LLVM globals; then the entry point over the arena.
   pm.addPass(tessel::createCPUExternalizeWeights());
   pm.addPass(tessel::createCPULowerUKernels());
+  // Intermediate buffers go to a scratch region planned from their live
+  // ranges (after the kernel calls, whose copies allocate too): a run
+  // allocates nothing and memory is reused.
+  pm.addPass(tessel::createCPUPlanMemory());
   pm.addPass(tessel::createCPUHostEntry());
-  // Free intermediate buffers once the entry exists, so that ownership
-  // analysis sees the final call graph.
-  bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(tessel::createCPULowerCopies());
 }
 

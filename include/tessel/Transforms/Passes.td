@@ -66,4 +66,17 @@ def CPULowerUKernels : Pass<"tessel-cpu-lower-ukernels", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect", "mlir::func::FuncDialect"];
 }
 
+def CPUPlanMemory : Pass<"tessel-cpu-plan-memory", "mlir::ModuleOp"> {
+  let summary = "Place intermediate buffers in one scratch region, by liveness";
+  let description = [{
+    Every `memref.alloc` of `@main` becomes a view into a new `scratch`
+    argument at an offset chosen from the buffers' live ranges (first
+    definition to last use through any view of the buffer): buffers whose
+    lives do not overlap share memory. A run then allocates nothing, and the
+    pages stay mapped between runs. The scratch size is recorded in the
+    module's `tessel.scratch_size`.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif // TESSEL_TRANSFORMS_PASSES

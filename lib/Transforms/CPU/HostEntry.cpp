@@ -40,11 +40,25 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
     }
     unsigned numIO = inputs.size() + outputs.size();
     // @main(inputs..., outputs..., weights): check the shape of it.
-    unsigned numArgs = main.getNumArguments();
-    if ((numArgs != numIO + 1 && numArgs != numIO + 2) ||
+    // @main(inputs..., outputs..., then by attribute: the weights, the
+    // scratch region, the micro-kernel context).
+    int weightsArg = -1, scratchArg = -1, ukArg = -1;
+    for (unsigned i = numIO; i < main.getNumArguments(); ++i) {
+      if (main.getArgAttr(i, "tessel.weights"))
+        weightsArg = i;
+      else if (main.getArgAttr(i, "tessel.scratch"))
+        scratchArg = i;
+      else if (main.getArgAttr(i, "tessel.ukernel_context"))
+        ukArg = i;
+      else {
+        main.emitError("unexpected argument ") << i << " of @main";
+        return signalPassFailure();
+      }
+    }
+    if (main.getNumArguments() < numIO || weightsArg < 0 ||
         main.getNumResults() != 0) {
-      main.emitError("expected @main(inputs..., outputs..., weights[, "
-                     "ukernel context]) with no results, got ")
+      main.emitError("expected @main(inputs..., outputs..., weights, ...) "
+                     "with no results, got ")
           << main.getFunctionType();
       return signalPassFailure();
     }
@@ -88,9 +102,16 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
            b.getNamedAttr("bytes", b.getI64IntegerAttr(bytes))}));
       size += bytes;
     }
+    // The scratch region follows the inputs and outputs.
+    int64_t scratchOffset = llvm::alignTo(size, 64);
+    if (scratchArg >= 0)
+      size = scratchOffset +
+             cast<MemRefType>(main.getArgument(scratchArg).getType())
+                 .getNumElements();
     int64_t arenaSize = llvm::alignTo(std::max<int64_t>(size, 1), 64);
     auto arenaType = MemRefType::get({arenaSize}, b.getI8Type());
-    auto weightsType = cast<MemRefType>(main.getArgument(numIO).getType());
+    auto weightsType =
+        cast<MemRefType>(main.getArgument(weightsArg).getType());
     auto ukType = LLVM::LLVMPointerType::get(&getContext());
 
     OpBuilder ob(module.getBodyRegion());
@@ -110,10 +131,18 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
                                             block->getArgument(0), off,
                                             ValueRange{}));
     }
-    args.push_back(block->getArgument(1));
-    // Functions that call micro-kernels take the context last.
-    if (main.getNumArguments() > numIO + 1)
-      args.push_back(block->getArgument(2));
+    for (unsigned i = numIO; i < main.getNumArguments(); ++i) {
+      if (static_cast<int>(i) == weightsArg) {
+        args.push_back(block->getArgument(1));
+      } else if (static_cast<int>(i) == ukArg) {
+        args.push_back(block->getArgument(2));
+      } else {
+        Value off = arith::ConstantIndexOp::create(ob, loc, scratchOffset);
+        args.push_back(memref::ViewOp::create(
+            ob, loc, main.getArgument(i).getType(), block->getArgument(0), off,
+            ValueRange{}));
+      }
+    }
     // A private name: a global `main` in a shared object would collide with
     // (and bind to) the host program's own main.
     if (failed(SymbolTable::replaceAllSymbolUses(

@@ -1,0 +1,533 @@
+//===- Planner.cpp - Tiling, VTCM residency and memory allocation ---------===//
+#include "tessel/Target/NPU/Codegen/Planner.h"
+#include "LowerCommon.h"
+#include "tessel/Target/NPU/Codegen/Lowering.h"
+#include "tessel/Target/NPU/Codegen/Packing.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+namespace tessel::npu::cg {
+
+using detail::alignUp;
+
+namespace {
+
+struct Use {
+  int layer;
+  int operand; ///< Index into Layer::inputs; -1 for the output.
+};
+
+struct Storage {
+  int producer = -1;
+  std::vector<Use> uses;
+  std::vector<TensorId> views;
+  bool eligible = false;
+  Placement place;
+  uint64_t bytes = 0;
+  int lastUse = -1;
+};
+
+bool inPlaceCapable(const LayerGraph &g, const Layer &l, int operand) {
+  switch (l.kind) {
+  case LayerKind::Conv:
+  case LayerKind::Matmul:
+    return operand <= 0;
+  case LayerKind::Pool:
+  case LayerKind::Reduce:
+  case LayerKind::Transpose:
+    return true;
+  case LayerKind::Eltwise:
+    return operand < 2;
+  case LayerKind::Act:
+  case LayerKind::Convert:
+    return operand < 1;
+  case LayerKind::Concat:
+  case LayerKind::Slice:
+  case LayerKind::Pad:
+    return false;
+  }
+  (void)g;
+  return false;
+}
+
+/// Per storage tensor: its producer, its uses (through aliases), whether it
+/// may live in VTCM and with which row pitch.
+std::vector<Storage> analyze(const ChipModel &chip, const LayerGraph &g,
+                             bool residency, uint32_t cores) {
+  std::vector<Storage> st(g.tensors.size());
+  for (size_t i = 0; i < g.tensors.size(); ++i)
+    st[g.storageOf(static_cast<TensorId>(i))].views.push_back(
+        static_cast<TensorId>(i));
+  for (size_t li = 0; li < g.layers.size(); ++li) {
+    const Layer &l = g.layers[li];
+    for (size_t k = 0; k < l.inputs.size(); ++k) {
+      TensorId s = g.storageOf(l.inputs[k]);
+      st[s].uses.push_back({static_cast<int>(li), static_cast<int>(k)});
+      st[s].lastUse = static_cast<int>(li);
+    }
+    TensorId s = g.storageOf(l.output);
+    st[s].producer = static_cast<int>(li);
+    st[s].uses.push_back({static_cast<int>(li), -1});
+    st[s].lastUse = std::max(st[s].lastUse, static_cast<int>(li));
+  }
+  for (size_t i = 0; i < g.tensors.size(); ++i) {
+    Storage &s = st[i];
+    const Tensor &t = g.tensors[i];
+    s.bytes = t.bytes();
+    if (t.aliasOf != kNoTensor || t.isConstant || t.isInput || t.isOutput ||
+        s.producer < 0 || !residency || cores > 1)
+      continue;
+    bool ok = true, spatial = false, matrix = false, denseOnly = false;
+    for (TensorId v : s.views)
+      if (g.tensor(v).shape != t.shape)
+        denseOnly = true;
+    for (const Use &u : s.uses) {
+      const Layer &l = g.layers[u.layer];
+      ok &= inPlaceCapable(g, l, u.operand);
+      if (l.kind == LayerKind::Conv || l.kind == LayerKind::Pool)
+        spatial = true;
+      if (l.kind == LayerKind::Matmul)
+        matrix = true;
+      if (l.kind == LayerKind::Reduce || l.kind == LayerKind::Transpose)
+        denseOnly = true;
+    }
+    if (!ok)
+      continue;
+    s.eligible = true;
+    uint64_t es = dtypeBytes(t.dtype);
+    uint32_t a = spatial ? chip.alignActivation
+                 : matrix ? chip.alignActivation
+                          : chip.alignVector;
+    if (denseOnly || (spatial && matrix) || a <= 1)
+      continue;
+    int rowDims = spatial && t.shape.size() == 4
+                      ? 2
+                      : static_cast<int>(t.shape.size()) - 1;
+    if (rowDims <= 0)
+      continue;
+    int64_t rows = 1, inner = 1;
+    for (int d = 0; d < rowDims; ++d)
+      rows *= t.shape[d];
+    for (size_t d = rowDims; d < t.shape.size(); ++d)
+      inner *= t.shape[d];
+    uint64_t rowBytes = inner * es;
+    if (rowBytes % a == 0 || rows == 1)
+      continue;
+    uint64_t pitch = alignUp(rowBytes, a);
+    // Padding rows costs VTCM; keep it when it stays reasonable.
+    if (pitch > rowBytes * 2)
+      continue;
+    s.place.pitch = pitch;
+    s.place.rowDims = rowDims;
+    s.bytes = rows * pitch;
+  }
+  return st;
+}
+
+/// An item to pack: a size and a live range.
+struct Item {
+  uint64_t bytes;
+  uint32_t align;
+  int64_t begin, end; ///< Inclusive.
+  uint64_t addr = 0;
+  int storage = -1; ///< Tensor (resident) or -1 (layer buffer).
+  int layer = -1;
+  int req = -1;
+};
+
+/// Greedy offline packing, largest first; returns the peak (end of the
+/// highest item).
+uint64_t pack(std::vector<Item> &items) {
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (items[a].bytes != items[b].bytes)
+      return items[a].bytes > items[b].bytes;
+    return items[a].begin < items[b].begin;
+  });
+  std::vector<size_t> placed;
+  uint64_t peak = 0;
+  for (size_t i : order) {
+    Item &it = items[i];
+    // Candidate addresses: 0 and the ends of overlapping placed items.
+    std::vector<std::pair<uint64_t, uint64_t>> busy;
+    for (size_t j : placed) {
+      const Item &o = items[j];
+      if (o.end < it.begin || it.end < o.begin)
+        continue;
+      busy.push_back({o.addr, o.addr + o.bytes});
+    }
+    std::sort(busy.begin(), busy.end());
+    uint64_t addr = 0;
+    for (auto [b, e] : busy) {
+      uint64_t a = alignUp(addr, it.align);
+      if (a + it.bytes <= b)
+        break;
+      addr = std::max(addr, e);
+    }
+    it.addr = alignUp(addr, it.align);
+    peak = std::max(peak, it.addr + it.bytes);
+    placed.push_back(i);
+  }
+  return peak;
+}
+
+struct Planning {
+  const ChipModel &chip;
+  const LayerGraph &g;
+  const PlanOptions &opt;
+  std::vector<Storage> st;
+  std::vector<Placement> places;
+  uint64_t limit = 0;
+
+  PlanContext ctxFor(const Layer &l, uint32_t cores) const {
+    PlanContext c{chip, g, l, places};
+    c.maxCores = cores;
+    c.maxChannelCores = std::min(opt.maxChannelCores, cores);
+    c.multicastWeights = opt.multicastWeights && chip.multicast;
+    c.splitBytes = opt.splitBytes;
+    c.overlapSplit = opt.overlapSplit;
+    return c;
+  }
+
+  int64_t beginOf(int layer, bool early) const {
+    return 2 * static_cast<int64_t>(layer) - (early ? 1 : 0);
+  }
+  int64_t endOf(int layer) const {
+    return 2 * static_cast<int64_t>(layer) + 1 +
+           2 * static_cast<int64_t>(opt.deallocDelay);
+  }
+
+  /// Resident bytes live during layer l.
+  uint64_t residentAt(int l) const {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < st.size(); ++i) {
+      const Storage &s = st[i];
+      if (!places[i].vtcm || s.producer < 0)
+        continue;
+      int64_t b = 2 * s.producer, e = endOf(s.lastUse);
+      if (b <= 2 * l + 1 && 2 * l <= e)
+        sum += alignUp(s.bytes, residentAlign());
+    }
+    return sum;
+  }
+  uint32_t residentAlign() const {
+    return std::max<uint32_t>(
+        {chip.alignActivation, chip.alignVector, chip.alignWeight, 64});
+  }
+};
+
+} // namespace
+
+StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
+                            const std::vector<Placement> &ioPlacements,
+                            const PlanOptions &opt, PlanReport *report) {
+  using R = StatusOr<NpuPlan>;
+  if (Status s = graph.verify(); !s)
+    return R(s);
+  if (opt.cores == 0 || opt.cores > chip.cores)
+    return R::error("--cores=" + std::to_string(opt.cores) + " is outside [1, " +
+                    std::to_string(chip.cores) + "] (chip " + chip.name +
+                    " has " + std::to_string(chip.cores) + " core" +
+                    (chip.cores == 1 ? "" : "s") + ")");
+  if (!(opt.vtcmLimitPercent > 0 && opt.vtcmLimitPercent <= 100))
+    return R::error("--vtcm-limit-percent must be in (0, 100]");
+  Planning P{chip, graph, opt, analyze(chip, graph, opt.residency, opt.cores),
+             {}, 0};
+  P.limit = static_cast<uint64_t>(chip.usableVtcmBytes() *
+                                  opt.vtcmLimitPercent / 100.0);
+  P.places.assign(graph.tensors.size(), Placement{});
+  for (size_t i = 0; i < graph.tensors.size(); ++i) {
+    const Tensor &t = graph.tensors[i];
+    if ((t.isInput || t.isOutput) && t.aliasOf == kNoTensor) {
+      if (i >= ioPlacements.size() || ioPlacements[i].vtcm)
+        return R::error("tensor '" + t.name + "' has no DDR placement");
+      P.places[i] = ioPlacements[i];
+    }
+  }
+  // Start with every eligible tensor resident that is not bigger than half
+  // the budget.
+  for (size_t i = 0; i < P.st.size(); ++i)
+    if (P.st[i].eligible && P.st[i].bytes <= P.limit / 2) {
+      P.places[i].vtcm = true;
+      P.places[i].pitch = P.st[i].place.pitch;
+      P.places[i].rowDims = P.st[i].place.rowDims;
+    }
+
+  PlanReport local;
+  PlanReport &rep = report ? *report : local;
+  size_t L = graph.layers.size();
+  NpuPlan plan;
+  for (unsigned attempt = 0;; ++attempt) {
+    plan = NpuPlan{};
+    plan.tiles.assign(L, TilePlan{});
+    rep.layers.assign(L, LayerPlanReport{});
+    std::vector<uint64_t> earlyBytes(L + 1, 0);
+    std::string failure;
+    int failLayer = -1;
+    // Plan from the last layer back: each layer leaves room for the next
+    // one's prefetched weights.
+    for (size_t li = L; li-- > 0;) {
+      const Layer &l = graph.layers[li];
+      uint64_t resident = P.residentAt(static_cast<int>(li));
+      uint64_t reserve = earlyBytes[li + 1];
+      uint64_t budget = P.limit > resident + reserve
+                            ? P.limit - resident - reserve
+                            : 0;
+      // The slack the packing may lose to alignment.
+      uint64_t slack = 4 * P.residentAlign();
+      budget = budget > slack ? budget - slack : 0;
+      const TilePlan *best = nullptr;
+      LayerCost bestCost;
+      std::vector<TilePlan> cands;
+      uint64_t smallest = UINT64_MAX, smallestTile = UINT64_MAX;
+      for (uint32_t cores = opt.cores; cores >= 1; cores /= 2) {
+        PlanContext pc = P.ctxFor(l, cores);
+        cands = candidateTiles(pc);
+        best = nullptr;
+        if (opt.wholeLayers) {
+          std::vector<TilePlan> whole;
+          for (TilePlan &c : cands)
+            if (c.cores == 1 && layerCost(pc, c).tiles == 1)
+              whole.push_back(c);
+          cands = whole;
+        }
+        for (TilePlan &c : cands) {
+          std::vector<BufferReq> reqs = layerBuffers(pc, c);
+          c.vtcmBytes = workingSet(reqs);
+          smallest = std::min(smallest, c.vtcmBytes);
+          // --split-size bounds the activation tiles (weights tiles are
+          // bounded by the budget alone).
+          uint64_t biggest = 0;
+          for (const BufferReq &b : reqs)
+            if (b.role.compare(0, 2, "wt") != 0)
+              biggest = std::max(biggest, b.bytes);
+          smallestTile = std::min(smallestTile, biggest);
+          if (opt.splitBytes && biggest > opt.splitBytes)
+            continue;
+          if (c.vtcmBytes > budget)
+            continue;
+          LayerCost cost = layerCost(pc, c);
+          c.estCycles = cost.cycles;
+          c.estDdrBytes = cost.ddrBytes;
+          c.numTiles = cost.tiles;
+          bool better =
+              !best || cost.cycles < bestCost.cycles ||
+              (cost.cycles == bestCost.cycles &&
+               (cost.ddrBytes < bestCost.ddrBytes ||
+                (cost.ddrBytes == bestCost.ddrBytes &&
+                 c.vtcmBytes < best->vtcmBytes)));
+          if (better) {
+            best = &c;
+            bestCost = cost;
+          }
+        }
+        if (best || cores == 1)
+          break;
+      }
+      LayerPlanReport &lr = rep.layers[li];
+      lr.layer = l.name;
+      lr.candidates = cands.size();
+      lr.budget = budget;
+      if (!best) {
+        failLayer = static_cast<int>(li);
+        if (cands.empty())
+          failure = "layer '" + l.name + "' (" + layerKindName(l.kind) +
+                    "): no tiling satisfies the chip's alignment and "
+                    "instruction limits";
+        else if (opt.splitBytes && smallestTile > opt.splitBytes)
+          failure = "layer '" + l.name + "' (" + layerKindName(l.kind) +
+                    "): --split-size=" + std::to_string(opt.splitBytes) +
+                    " bytes is smaller than its smallest tile (" +
+                    std::to_string(smallestTile) + " bytes)";
+        else
+          failure = "layer '" + l.name + "' (" + layerKindName(l.kind) +
+                    "): no tiling fits the VTCM budget: the smallest needs " +
+                    std::to_string(smallest) + " bytes, but only " +
+                    std::to_string(budget) + " of the " +
+                    std::to_string(P.limit) +
+                    " bytes allowed (--vtcm-limit-percent=" +
+                    std::to_string(static_cast<int>(opt.vtcmLimitPercent)) +
+                    ") are free next to " + std::to_string(resident) +
+                    " resident and " + std::to_string(reserve) +
+                    " prefetched bytes";
+        break;
+      }
+      TilePlan chosen = *best;
+      chosen.solver = "exhaustive";
+      plan.tiles[li] = chosen;
+      lr.solver = chosen.solver;
+      lr.cycles = bestCost.cycles;
+      lr.ddrBytes = bestCost.ddrBytes;
+      lr.macs = bestCost.macs;
+      lr.vtcmBytes = chosen.vtcmBytes;
+      PlanContext pc = P.ctxFor(l, chosen.cores);
+      for (const BufferReq &b : layerBuffers(pc, chosen))
+        if (b.early)
+          earlyBytes[li] += alignUp(b.bytes, b.align);
+    }
+    auto evict = [&](int layer) -> bool {
+      // The largest resident tensor live at `layer` (or anywhere).
+      int victim = -1;
+      for (size_t i = 0; i < P.st.size(); ++i) {
+        if (!P.places[i].vtcm || P.st[i].producer < 0)
+          continue;
+        const Storage &s = P.st[i];
+        bool live = layer < 0 || (s.producer <= layer && layer <= s.lastUse +
+                                                           static_cast<int>(
+                                                               opt.deallocDelay));
+        if (live && (victim < 0 || s.bytes > P.st[victim].bytes))
+          victim = static_cast<int>(i);
+      }
+      if (victim < 0)
+        return false;
+      P.places[victim] = Placement{};
+      ++rep.evictions;
+      return true;
+    };
+    if (failLayer >= 0) {
+      // Free VTCM around the failing layer, or give up.
+      bool touched = false;
+      const Layer &fl = graph.layers[failLayer];
+      std::vector<TensorId> ops(fl.inputs);
+      ops.push_back(fl.output);
+      for (TensorId id : ops) {
+        TensorId s = graph.storageOf(id);
+        if (P.places[s].vtcm && failure.find("alignment") != std::string::npos) {
+          P.places[s] = Placement{};
+          ++rep.evictions;
+          touched = true;
+        }
+      }
+      if (!touched && !evict(failLayer))
+        return R::error(failure);
+      continue;
+    }
+    // Pack VTCM.
+    std::vector<Item> items;
+    for (size_t i = 0; i < P.st.size(); ++i) {
+      const Storage &s = P.st[i];
+      if (!P.places[i].vtcm || s.producer < 0)
+        continue;
+      items.push_back({s.bytes, P.residentAlign(), 2 * int64_t(s.producer),
+                       P.endOf(s.lastUse), 0, static_cast<int>(i), -1, -1});
+    }
+    plan.buffers.assign(L, {});
+    for (size_t li = 0; li < L; ++li) {
+      PlanContext pc = P.ctxFor(graph.layers[li], plan.tiles[li].cores);
+      std::vector<BufferReq> reqs = layerBuffers(pc, plan.tiles[li]);
+      plan.buffers[li].assign(reqs.size(), 0);
+      for (size_t r = 0; r < reqs.size(); ++r)
+        items.push_back({std::max<uint64_t>(reqs[r].bytes, 1), reqs[r].align,
+                         P.beginOf(static_cast<int>(li), reqs[r].early),
+                         P.endOf(static_cast<int>(li)), 0, -1,
+                         static_cast<int>(li), static_cast<int>(r)});
+    }
+    uint64_t peak = pack(items);
+    if (peak > P.limit) {
+      // The fullest step decides which resident tensor leaves.
+      std::map<int64_t, uint64_t> use;
+      for (const Item &it : items)
+        for (int64_t t = it.begin; t <= it.end; ++t)
+          use[t] += it.bytes;
+      int64_t worst = 0;
+      uint64_t most = 0;
+      for (auto [t, b] : use)
+        if (b > most)
+          most = b, worst = t;
+      if (!evict(static_cast<int>(std::max<int64_t>(0, worst) / 2)) &&
+          !evict(-1))
+        return R::error("the tile buffers do not fit the VTCM budget of " +
+                        std::to_string(P.limit) + " bytes after packing (" +
+                        std::to_string(peak) + " needed)");
+      continue;
+    }
+    for (const Item &it : items) {
+      if (it.storage >= 0)
+        P.places[it.storage].addr = it.addr;
+      else
+        plan.buffers[it.layer][it.req] = it.addr;
+    }
+    plan.vtcmPeak = peak;
+    // With addresses known, re-check in-place alignment of the chosen plans
+    // (planning assumed resident bases at 0, which the packing's alignment
+    // preserves).
+    break;
+  }
+  // DDR scratch for the intermediates that stay in DDR.
+  {
+    std::vector<Item> items;
+    for (size_t i = 0; i < P.st.size(); ++i) {
+      const Storage &s = P.st[i];
+      const Tensor &t = graph.tensors[i];
+      if (P.places[i].vtcm || s.producer < 0 || t.aliasOf != kNoTensor ||
+          t.isConstant || t.isInput || t.isOutput)
+        continue;
+      items.push_back({t.bytes(), 64, 2 * int64_t(s.producer),
+                       2 * int64_t(s.lastUse) + 1, 0, static_cast<int>(i), -1,
+                       -1});
+    }
+    uint64_t peak = pack(items);
+    for (const Item &it : items) {
+      P.places[it.storage] = Placement{};
+      P.places[it.storage].addr = opt.ddrScratchBase + it.addr;
+    }
+    plan.ddrScratchBytes = alignUp(peak, 64);
+  }
+  // Aliases share their storage's placement.
+  for (size_t i = 0; i < graph.tensors.size(); ++i)
+    if (graph.tensors[i].aliasOf != kNoTensor)
+      P.places[i] = P.places[graph.storageOf(static_cast<TensorId>(i))];
+  plan.placements = P.places;
+  auto img = packWeights(chip, graph, plan.tiles);
+  if (!img)
+    return R(img.status());
+  plan.weights = img.take();
+  plan.weightsBase = opt.weightsBase;
+  rep.residentTensors = rep.ddrTensors = 0;
+  rep.residentBytes = 0;
+  for (size_t i = 0; i < P.st.size(); ++i) {
+    const Tensor &t = graph.tensors[i];
+    if (t.isConstant || t.aliasOf != kNoTensor || P.st[i].producer < 0)
+      continue;
+    if (P.places[i].vtcm) {
+      ++rep.residentTensors;
+      rep.residentBytes += P.st[i].bytes;
+    } else {
+      ++rep.ddrTensors;
+    }
+  }
+  return plan;
+}
+
+std::vector<AllocItem> vtcmAllocation(const ChipModel &chip,
+                                      const LayerGraph &graph,
+                                      const NpuPlan &plan,
+                                      const PlanOptions &opt) {
+  std::vector<AllocItem> out;
+  Planning P{chip, graph, opt, analyze(chip, graph, opt.residency, opt.cores),
+             plan.placements, 0};
+  for (size_t i = 0; i < graph.tensors.size(); ++i) {
+    const Tensor &t = graph.tensors[i];
+    if (t.aliasOf != kNoTensor || !plan.placements[i].vtcm ||
+        P.st[i].producer < 0)
+      continue;
+    out.push_back({t.name, plan.placements[i].addr, P.st[i].bytes,
+                   2 * int64_t(P.st[i].producer), P.endOf(P.st[i].lastUse)});
+  }
+  for (size_t li = 0; li < graph.layers.size(); ++li) {
+    PlanContext pc = P.ctxFor(graph.layers[li], plan.tiles[li].cores);
+    std::vector<BufferReq> reqs = layerBuffers(pc, plan.tiles[li]);
+    for (size_t r = 0; r < reqs.size() && r < plan.buffers[li].size(); ++r)
+      out.push_back({graph.layers[li].name + "." + reqs[r].role,
+                     plan.buffers[li][r], reqs[r].bytes,
+                     P.beginOf(static_cast<int>(li), reqs[r].early),
+                     P.endOf(static_cast<int>(li))});
+  }
+  return out;
+}
+
+} // namespace tessel::npu::cg
