@@ -83,8 +83,13 @@ static void addLinalgStage(OpPassManager &pm, bool ukernels) {
   pm.addPass(tessel::createConvertGraphToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   // Fuse elementwise producers into consumers while still on tensors,
-  // where fusion rewrites values rather than buffers.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  // where fusion rewrites values rather than buffers. The GPU fuses into
+  // elementwise consumers only: a contraction that took in its producers
+  // could no longer be tiled for shared memory and tensor cores.
+  if (ukernels)
+    pm.addPass(createLinalgElementwiseOpFusionPass());
+  else
+    pm.addPass(tessel::createGPUFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

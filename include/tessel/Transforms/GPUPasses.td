@@ -9,6 +9,26 @@
 
 include "mlir/Pass/PassBase.td"
 
+def GPUFuseElementwise : Pass<"tessel-gpu-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg ops into elementwise consumers only";
+  let description = [{
+    Upstream `linalg-fuse-elementwise-ops` (producers with one use fused
+    into their consumers, reshapes folded by expansion, constant folding),
+    except that the consumer must have parallel loops only: an elementwise
+    producer of a matmul or convolution stays its own kernel, so that the
+    contraction keeps the plain form tessel-gpu-distribute tiles into
+    shared memory and tensor-core instructions.
+
+    ```mlir
+    // add -> relu -> matmul: add and relu fuse into one generic; the
+    // matmul's generic keeps `mulf` + `addf` as its body.
+    ```
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::affine::AffineDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def GPUPlanMemory : Pass<"tessel-gpu-plan-memory", "mlir::ModuleOp"> {
   let summary = "Place inputs, outputs and intermediates in one device arena";
   let description = [{

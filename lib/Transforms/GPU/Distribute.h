@@ -69,6 +69,9 @@ struct Contraction {
   llvm::SmallVector<unsigned> batchDims, mDims, nDims, kDims;
   int64_t batch = 1, m = 1, n = 1, k = 1;
   mlir::Type lhsType, rhsType, accType; ///< Element types.
+  /// The op's indexing maps, with the trivial group divisions of an
+  /// ungrouped convolution folded away.
+  llvm::SmallVector<mlir::AffineMap> maps;
   bool isFloat = true;
 };
 

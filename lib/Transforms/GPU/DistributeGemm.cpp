@@ -50,6 +50,24 @@ llvm::SmallBitVector dimsOf(AffineMap map) {
   return used;
 }
 
+/// `e` with `d floordiv c` replaced by 0 where d's range is at most c: the
+/// group index of an ungrouped convolution's input channel (the lowering
+/// writes every convolution in the grouped form).
+AffineExpr dropTrivialDivs(AffineExpr e, ArrayRef<int64_t> ranges) {
+  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!bin)
+    return e;
+  AffineExpr lhs = dropTrivialDivs(bin.getLHS(), ranges);
+  AffineExpr rhs = dropTrivialDivs(bin.getRHS(), ranges);
+  auto d = dyn_cast<AffineDimExpr>(lhs);
+  auto c = dyn_cast<AffineConstantExpr>(rhs);
+  if (e.getKind() == AffineExprKind::FloorDiv && d && c &&
+      !ShapedType::isDynamic(ranges[d.getPosition()]) &&
+      ranges[d.getPosition()] <= c.getValue())
+    return getAffineConstantExpr(0, e.getContext());
+  return getAffineBinaryOpExpr(e.getKind(), lhs, rhs);
+}
+
 /// The extension (or nothing) between a block argument and the multiply.
 Value throughExt(Value v) {
   if (Operation *def = v.getDefiningOp())
@@ -113,6 +131,15 @@ FailureOr<Contraction> matchContraction(linalg::GenericOp op) {
       return failure();
 
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<int64_t> loopRanges = op.getStaticLoopRanges();
+  for (AffineMap &map : maps) {
+    SmallVector<AffineExpr> results;
+    for (AffineExpr e : map.getResults())
+      results.push_back(dropTrivialDivs(e, loopRanges));
+    map = AffineMap::get(map.getNumDims(), map.getNumSymbols(), results,
+                         op.getContext());
+  }
+  c.maps = maps;
   for (unsigned i : {c.lhs, c.rhs})
     for (AffineExpr e : maps[i].getResults())
       if (!isLinear(e))
@@ -187,7 +214,7 @@ Value guardedLoad(OpBuilder &b, Location loc, const Contraction &c,
       b, loc, inBounds,
       [&](OpBuilder &tb, Location l) {
         SmallVector<Value> idx =
-            applyMap(tb, l, c.op.getIndexingMapsArray()[operand], ivs);
+            applyMap(tb, l, c.maps[operand], ivs);
         scf::YieldOp::create(tb, l,
                              ValueRange{memref::LoadOp::create(tb, l, memref,
                                                                 idx)});
@@ -220,7 +247,7 @@ void storeResult(OpBuilder &b, Location loc, const Contraction &c, Value batch,
     SmallVector<Value> ivs = groupIvs(tb, l, c, batch, m, n, nullptr);
     Value out = c.op.getDpsInits()[0];
     SmallVector<Value> idx = applyMap(
-        tb, l, c.op.getIndexingMapsArray()[c.op.getNumDpsInputs()], ivs);
+        tb, l, c.maps[c.op.getNumDpsInputs()], ivs);
     Value init = memref::LoadOp::create(tb, l, out, idx);
     Value sum = c.isFloat ? arith::AddFOp::create(tb, l, init, acc).getResult()
                           : arith::AddIOp::create(tb, l, init, acc).getResult();

@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace tessel {
@@ -107,6 +108,44 @@ struct ExpandPowF : OpRewritePattern<math::PowFOp> {
   }
 };
 
+/// A math op NVPTX selects directly, as a call of its LLVM intrinsic. Not
+/// the LLVM dialect's own intrinsic ops: the NVVM conversion declares those
+/// illegal (it wants libdevice calls for them).
+template <typename MathOp>
+struct MathToIntrinsic : OpRewritePattern<MathOp> {
+  MathToIntrinsic(MLIRContext *ctx, StringRef name)
+      : OpRewritePattern<MathOp>(ctx), name(name) {}
+  LogicalResult matchAndRewrite(MathOp op,
+                                PatternRewriter &rewriter) const override {
+    Type t = op->getResult(0).getType();
+    if (!isa<FloatType>(t))
+      return failure();
+    std::string suffix;
+    llvm::raw_string_ostream os(suffix);
+    os << t;
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, t, rewriter.getStringAttr("llvm." + name + "." + suffix),
+        ValueRange(op->getOperands()));
+    return success();
+  }
+  std::string name;
+};
+
+/// remf(x, y) = x - trunc(x / y) * y (C's fmod; the NVVM conversion has no
+/// lowering for LLVM's frem).
+struct ExpandRemF : OpRewritePattern<arith::RemFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::RemFOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value q = arith::DivFOp::create(rewriter, loc, op.getLhs(), op.getRhs());
+    q = math::TruncOp::create(rewriter, loc, q);
+    Value p = arith::MulFOp::create(rewriter, loc, q, op.getRhs());
+    rewriter.replaceOpWithNewOp<arith::SubFOp>(op, op.getLhs(), p);
+    return success();
+  }
+};
+
 struct LowerMathPass : tessel::impl::GPULowerMathBase<LowerMathPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
@@ -127,6 +166,22 @@ struct LowerMathPass : tessel::impl::GPULowerMathBase<LowerMathPass> {
       patterns.add<ComputeInF32>(ctx);
       populateMathPolynomialApproximationPatterns(
           patterns, [](StringRef name) { return name != "rsqrt"; });
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
+    // 3. What NVPTX selects directly.
+    {
+      RewritePatternSet patterns(ctx);
+      patterns.add<ExpandRemF>(ctx);
+      patterns.add<MathToIntrinsic<math::SqrtOp>>(ctx, "sqrt");
+      patterns.add<MathToIntrinsic<math::AbsFOp>>(ctx, "fabs");
+      patterns.add<MathToIntrinsic<math::FloorOp>>(ctx, "floor");
+      patterns.add<MathToIntrinsic<math::CeilOp>>(ctx, "ceil");
+      patterns.add<MathToIntrinsic<math::RoundOp>>(ctx, "round");
+      patterns.add<MathToIntrinsic<math::RoundEvenOp>>(ctx, "roundeven");
+      patterns.add<MathToIntrinsic<math::TruncOp>>(ctx, "trunc");
+      patterns.add<MathToIntrinsic<math::CopySignOp>>(ctx, "copysign");
+      patterns.add<MathToIntrinsic<math::FmaOp>>(ctx, "fma");
       if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
         return signalPassFailure();
     }
