@@ -173,7 +173,7 @@ void tessel::buildCPUPipeline(OpPassManager &pm, CPUStage stopAfter) {
 }
 
 //===----------------------------------------------------------------------===//
-// The GPU back end (docs/gpu-backend.md)
+// The GPU back end (docs/gpu.md)
 //===----------------------------------------------------------------------===//
 
 /// tensors -> buffers in one device arena; the weights in their section.

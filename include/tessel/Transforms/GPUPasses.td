@@ -1,7 +1,7 @@
 //===- GPUPasses.td - The GPU back end's passes ------------*- tablegen -*-===//
 //
 // The order they run in, and why, is in lib/Transforms/Pipelines.cpp
-// (tessel-lower-to-gpu); docs/gpu-backend.md describes each stage.
+// (tessel-lower-to-gpu); docs/gpu.md describes each stage.
 //
 //===----------------------------------------------------------------------===//
 #ifndef TESSEL_TRANSFORMS_GPUPASSES
