@@ -1,5 +1,6 @@
 //===- CPUCompiler.cpp - graph IR to a CPU deployable binary --------------===//
 #include "tessel/Compiler/CPUCompiler.h"
+#include "CompilerSupport.h"
 #include "tessel/Transforms/Pipelines.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Runtime/HostCode.h"
@@ -16,28 +17,12 @@
 
 using namespace mlir;
 using namespace tessel;
+using compiler::printed;
 
 namespace {
 
-std::string printed(ModuleOp module) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  OpPrintingFlags flags;
-  flags.elideLargeResourceString(64);
-  module.print(os, flags);
-  return s;
-}
-
 void dump(const CPUCompileOptions &o, StringRef name, StringRef text) {
-  if (o.dumpDir.empty())
-    return;
-  llvm::sys::fs::create_directories(o.dumpDir);
-  llvm::SmallString<256> path(o.dumpDir);
-  llvm::sys::path::append(path, name);
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (!ec)
-    os << text;
+  compiler::dump(o.dumpDir, name, text);
 }
 
 LogicalResult runStage(ModuleOp module, const CPUCompileOptions &o,
@@ -48,65 +33,10 @@ LogicalResult runStage(ModuleOp module, const CPUCompileOptions &o,
   return pm.run(module);
 }
 
-std::optional<rt::ElemType> elemTypeOf(Type t) {
-  std::optional<ref::DType> d = graph::toDType(t);
-  if (!d)
-    return std::nullopt;
-  switch (*d) {
-  case ref::DType::Bool:
-    return rt::ElemType::Bool;
-  case ref::DType::I8:
-    return rt::ElemType::I8;
-  case ref::DType::U8:
-    return rt::ElemType::U8;
-  case ref::DType::I16:
-    return rt::ElemType::I16;
-  case ref::DType::U16:
-    return rt::ElemType::U16;
-  case ref::DType::I32:
-    return rt::ElemType::I32;
-  case ref::DType::U32:
-    return rt::ElemType::U32;
-  case ref::DType::I64:
-    return rt::ElemType::I64;
-  case ref::DType::U64:
-    return rt::ElemType::U64;
-  case ref::DType::F16:
-    return rt::ElemType::F16;
-  case ref::DType::BF16:
-    return rt::ElemType::BF16;
-  case ref::DType::F32:
-    return rt::ElemType::F32;
-  case ref::DType::F64:
-    return rt::ElemType::F64;
-  }
-  return std::nullopt;
-}
-
-/// The bytes of a recorded weight (splats expanded).
-LogicalResult appendWeight(ModuleOp module, ElementsAttr value,
-                           std::vector<uint8_t> &blob, int64_t offset) {
-  std::vector<char> bytes;
-  if (std::optional<ArrayRef<char>> raw = graph::getRawBytes(value)) {
-    bytes.assign(raw->begin(), raw->end());
-  } else {
-    std::string error;
-    FailureOr<ref::Tensor> t = graph::toTensor(value, error);
-    if (failed(t))
-      return module.emitError("cannot write a weight: ") << error;
-    bytes = graph::toRawBytes(cast<ShapedType>(value.getType()).getElementType(),
-                              *t);
-  }
-  if (blob.size() < static_cast<size_t>(offset) + bytes.size())
-    blob.resize(offset + bytes.size(), 0);
-  std::memcpy(blob.data() + offset, bytes.data(), bytes.size());
-  return success();
-}
-
 } // namespace
 
 std::optional<rt::ElemType> tessel::runtimeElementType(Type t) {
-  return elemTypeOf(t);
+  return compiler::elemTypeOf(t);
 }
 
 Type tessel::compilerElementType(MLIRContext *ctx, rt::ElemType t) {
@@ -199,35 +129,11 @@ FailureOr<CPUArtifacts> tessel::compileForCPU(ModuleOp module,
     m.options.push_back({"cpu", o.codegen.cpu});
   uint64_t ioBytes = arenaSize.getInt();
   uint64_t weightsOffset = llvm::alignTo(ioBytes, 64);
-  uint64_t wBytes = 0;
-  for (Attribute a : weights) {
-    auto d = cast<DictionaryAttr>(a);
-    int64_t off = d.getAs<IntegerAttr>("offset").getInt();
-    if (failed(appendWeight(module, d.getAs<ElementsAttr>("value"), m.weights,
-                            off)))
-      return failure();
-  }
-  if (!m.weights.empty()) {
-    m.weights.resize(weightsSize.getInt(), 0);
-    wBytes = m.weights.size();
-  }
-  for (Attribute a : io) {
-    auto d = cast<DictionaryAttr>(a);
-    auto type = cast<RankedTensorType>(d.getAs<TypeAttr>("type").getValue());
-    std::optional<rt::ElemType> et = elemTypeOf(type.getElementType());
-    if (!et)
-      return module.emitError("unsupported I/O element type ")
-             << type.getElementType();
-    rt::TensorDesc t;
-    t.name = d.getAs<StringAttr>("name").str();
-    t.role = d.getAs<StringAttr>("role").getValue() == "input"
-                 ? rt::TensorDesc::Role::Input
-                 : rt::TensorDesc::Role::Output;
-    t.dtype = *et;
-    t.dims.assign(type.getShape().begin(), type.getShape().end());
-    t.offset = d.getAs<IntegerAttr>("offset").getInt();
-    m.tensors.push_back(std::move(t));
-  }
+  if (failed(compiler::collectWeights(module, weights, weightsSize.getInt(),
+                                      m.weights)) ||
+      failed(compiler::collectIO(module, io, m.tensors)))
+    return failure();
+  uint64_t wBytes = m.weights.size();
   m.plan.arenaSize = weightsOffset + wBytes;
   m.plan.weightsOffset =
       wBytes ? weightsOffset : rt::ExecutionPlan::kNoWeights;
@@ -260,15 +166,9 @@ tessel::compileHostSegment(ModuleOp module, const CPUCompileOptions &o) {
                             "layout (tessel.arena_size/weights)");
   HostSegment out;
   out.arenaBytes = arenaSize.getInt();
-  for (Attribute a : weights) {
-    auto d = cast<DictionaryAttr>(a);
-    if (failed(appendWeight(module, d.getAs<ElementsAttr>("value"),
-                            out.weights,
-                            d.getAs<IntegerAttr>("offset").getInt())))
-      return failure();
-  }
-  if (!out.weights.empty())
-    out.weights.resize(weightsSize.getInt(), 0);
+  if (failed(compiler::collectWeights(module, weights, weightsSize.getInt(),
+                                      out.weights)))
+    return failure();
   if (failed(runStage(module, o, CPUStage::LLVM)))
     return failure();
   FailureOr<std::string> object =

@@ -12,6 +12,7 @@
 #include "tessel/Dialect/Graph/Transforms/Passes.h"
 #include "tessel/Dialect/NPU/IR/NPUDialect.h"
 #include "tessel/Dialect/NPU/Transforms/Passes.h"
+#include "tessel/Transforms/GPUPasses.h"
 #include "tessel/Transforms/Passes.h"
 #include "tessel/Transforms/Pipelines.h"
 
@@ -33,5 +34,6 @@ void tessel::registerAllPasses() {
   tessel::registerTesselConversionPasses();
   tessel::registerTesselTransformsPasses();
   npu::ir::registerNPUTransformsPasses();
+  tessel::registerTesselGPUPasses();
   tessel::registerPipelines();
 }

@@ -1,5 +1,6 @@
 //===- Runtime.cpp - Models, contexts and host-step dispatch --------------===//
 #include "tessel/Runtime/Runtime.h"
+#include "tessel/Runtime/GpuCode.h"
 #include "tessel/Runtime/HostCode.h"
 
 #include <algorithm>
@@ -19,6 +20,7 @@ namespace tessel::rt {
 
 HostExecutor::~HostExecutor() = default;
 Status HostExecutor::configure(const RunOptions &) { return Status(); }
+std::string HostExecutor::summary() const { return std::string(); }
 
 //===----------------------------------------------------------------------===//
 // Host executor factories
@@ -32,10 +34,12 @@ struct FactoryRegistry {
 };
 
 FactoryRegistry &factories() {
-  // The CPU back end's executor is built in; others register themselves.
+  // The CPU and GPU back ends' executors are built in; others register
+  // themselves.
   static FactoryRegistry *r = [] {
     auto *reg = new FactoryRegistry();
     reg->factories.push_back({"cpu", cpuHostExecutorFactory()});
+    reg->factories.push_back({"gpu", gpuHostExecutorFactory()});
     return reg;
   }();
   return *r;
@@ -138,10 +142,13 @@ Model::finish(std::shared_ptr<Model> m, const LoadOptions &options) {
                     ErrorKind::Unsupported);
 
   // The target and the chip.
-  if (mb.target == TargetKind::Gpu)
-    return R::error(src + ": the model targets the GPU, and this runtime has "
-                          "no GPU back end",
-                    ErrorKind::Unsupported);
+  bool hasGpuCode = false;
+  for (const RawSection &s : m->binary_.unknownSections)
+    hasGpuCode |= s.type == static_cast<uint32_t>(SectionType::GpuCode);
+  if (mb.target == TargetKind::Gpu && !hasGpuCode)
+    return R::error(src + ": the model targets the GPU but has no gpu-code "
+                          "section",
+                    ErrorKind::Format);
   if (mb.target == TargetKind::Npu) {
     npu::ChipRegistry registry;
     for (const std::string &f : options.chipFiles)
@@ -209,17 +216,25 @@ Model::finish(std::shared_ptr<Model> m, const LoadOptions &options) {
   if (firstHost) {
     FactoryRegistry &r = factories();
     std::lock_guard<std::mutex> lock(r.mutex);
-    std::string reasons;
+    std::string reasons, gpuWhy;
     for (const auto &f : r.factories) {
       std::string why;
       std::unique_ptr<HostExecutor> probe = f.second(m->binary_, why);
       if (probe) {
         m->hostFactory_ = f.second;
+        // The first context takes it: executors can be costly to make (the
+        // GPU's JIT-compiled modules and weights upload).
+        m->spareHost_ = std::move(probe);
         break;
       }
       if (!why.empty())
         reasons += "; " + f.first + ": " + why;
+      if (f.first == "gpu")
+        gpuWhy = why;
     }
+    if (!m->hostFactory_ && mb.target == TargetKind::Gpu && !gpuWhy.empty())
+      return R::error(src + ": cannot run this GPU model: " + gpuWhy,
+                      ErrorKind::Unsupported);
     if (!m->hostFactory_)
       return R::error(
           src + ": the model has " + std::to_string(hostSteps) + " host step" +
@@ -290,7 +305,12 @@ Context::create(std::shared_ptr<const Model> model, const RunOptions &options) {
   }
   if (model->hostFactory_) {
     std::string why;
-    c->host_ = model->hostFactory_(b, why);
+    {
+      std::lock_guard<std::mutex> lock(model->spareMutex_);
+      c->host_ = std::move(model->spareHost_);
+    }
+    if (!c->host_)
+      c->host_ = model->hostFactory_(b, why);
     if (!c->host_)
       return R::error("the host executor could not be created" +
                           (why.empty() ? std::string() : ": " + why),
@@ -418,6 +438,8 @@ Status Context::run() {
                              ErrorKind::Io);
     }
   }
+  if (host_ && report_.summaryText.empty())
+    report_.summaryText = host_->summary();
   report_.wallSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();

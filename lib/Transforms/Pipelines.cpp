@@ -10,6 +10,7 @@
 #include "tessel/Conversion/Passes.h"
 #include "tessel/Dialect/Graph/Transforms/Passes.h"
 #include "tessel/Dialect/NPU/Transforms/Passes.h"
+#include "tessel/Transforms/GPUPasses.h"
 #include "tessel/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -17,6 +18,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -75,19 +78,25 @@ void tessel::buildGraphOptimizePipeline(OpPassManager &pm,
   fpm.addPass(createCSEPass());
 }
 
-/// graph -> linalg on tensors.
-static void addLinalgStage(OpPassManager &pm) {
+/// graph -> linalg on tensors. The CPU lowers f32 convs and matmuls to
+/// micro-kernel calls (`ukernels`); the GPU keeps them as linalg contractions.
+static void addLinalgStage(OpPassManager &pm, bool ukernels) {
   // Record the graph-level I/O signature before anything lowers it: the
   // binary's descriptors need names and unsigned types.
   pm.addPass(tessel::createRecordIO());
   // Every graph op lowers here; one left over fails the pass.
   tessel::ConvertGraphToLinalgOptions lowering;
-  lowering.ukernels = true;
+  lowering.ukernels = ukernels;
   pm.addPass(tessel::createConvertGraphToLinalg(lowering));
   pm.addPass(createCanonicalizerPass());
   // Fuse elementwise producers into consumers while still on tensors,
-  // where fusion rewrites values rather than buffers.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  // where fusion rewrites values rather than buffers. The GPU fuses into
+  // elementwise consumers only: a contraction that took in its producers
+  // could no longer be tiled for shared memory and tensor cores.
+  if (ukernels)
+    pm.addPass(createLinalgElementwiseOpFusionPass());
+  else
+    pm.addPass(tessel::createGPUFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -150,7 +159,7 @@ static void addLLVMStage(OpPassManager &pm) {
 void tessel::buildCPUStage(OpPassManager &pm, CPUStage stage) {
   switch (stage) {
   case CPUStage::Linalg:
-    addLinalgStage(pm);
+    addLinalgStage(pm, /*ukernels=*/true);
     break;
   case CPUStage::Bufferized:
     addBufferizeStage(pm);
@@ -215,6 +224,109 @@ void tessel::buildNPUPipeline(OpPassManager &pm,
   pm.addPass(npu::ir::createNPUSchedule());
 }
 
+//===----------------------------------------------------------------------===//
+// The GPU back end (docs/gpu.md)
+//===----------------------------------------------------------------------===//
+
+/// tensors -> buffers in one device arena; the weights in their section.
+static void addGPUBufferizeStage(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  // Every constant goes to the weight section, however small: the host
+  // runs no code, so a constant left in host memory could not be read.
+  tessel::CPUExternalizeWeightsOptions weights;
+  weights.minBytes = 0;
+  pm.addPass(tessel::createCPUExternalizeWeights(weights));
+  // After the weights (which leave @main's allocations alone) and before
+  // distribution (which needs to know nothing about the host).
+  pm.addPass(tessel::createGPUPlanMemory());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+/// Buffers -> scf.forall nests -> gpu.launch -> outlined kernels.
+static void addGPUKernelStage(OpPassManager &pm) {
+  pm.addPass(tessel::createGPUDistribute());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(tessel::createGPUMapForall());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // The kernels take only the arena and the weights: views and constants
+  // move in before outlining.
+  pm.addPass(tessel::createGPUSinkIntoLaunch());
+  // Integer powers become small functions, which outlining copies into the
+  // kernel modules that call them.
+  pm.addPass(createConvertMathToFuncs());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(tessel::createGPUMergeModules());
+}
+
+/// Kernels -> the LLVM and NVVM dialects.
+static void addGPUNVVMStage(OpPassManager &pm) {
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(tessel::createGPULowerMath());
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  kernels.addPass(arith::createArithExpandOpsPass(expand));
+  kernels.addPass(createConvertMathToLLVMPass());
+  // Kernel arguments as bare pointers: the runtime passes the device
+  // arena's and the weights' addresses.
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  nvvm.useBarePtrCallConv = true;
+  nvvm.indexBitwidth = 64;
+  kernels.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  kernels.addPass(createConvertNVVMToLLVMPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  kernels.addPass(createCanonicalizerPass());
+}
+
+void tessel::buildGPUStage(OpPassManager &pm, GPUStage stage,
+                           const GPUPipelineOptions &options) {
+  switch (stage) {
+  case GPUStage::Linalg:
+    addLinalgStage(pm, /*ukernels=*/false);
+    break;
+  case GPUStage::Bufferized:
+    addGPUBufferizeStage(pm);
+    break;
+  case GPUStage::Kernels:
+    addGPUKernelStage(pm);
+    break;
+  case GPUStage::NVVM:
+    addGPUNVVMStage(pm);
+    break;
+  case GPUStage::PTX: {
+    tessel::GPUSerializeOptions serialize;
+    serialize.chip = options.gpuArch;
+    pm.addPass(tessel::createGPUSerialize(serialize));
+    break;
+  }
+  }
+}
+
+void tessel::buildGPUPipeline(OpPassManager &pm,
+                              const GPUPipelineOptions &options,
+                              GPUStage stopAfter) {
+  for (GPUStage stage : {GPUStage::Linalg, GPUStage::Bufferized,
+                         GPUStage::Kernels, GPUStage::NVVM, GPUStage::PTX}) {
+    buildGPUStage(pm, stage, options);
+    if (stage == stopAfter)
+      return;
+  }
+}
+
 void tessel::registerPipelines() {
   PassPipelineRegistration<NPUPipelineOptions>(
       "tessel-lower-to-npu",
@@ -233,4 +345,12 @@ void tessel::registerPipelines() {
       "Lower optimized graph IR to the LLVM dialect for the CPU (what "
       "tessel-compile --target=cpu runs after tessel-graph-optimize)",
       [](OpPassManager &pm) { buildCPUPipeline(pm); });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "tessel-lower-to-gpu",
+      "Lower optimized graph IR to GPU kernels in PTX and the launches that "
+      "run them (what tessel-compile --target=gpu runs after "
+      "tessel-graph-optimize)",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildGPUPipeline(pm, options);
+      });
 }

@@ -13,6 +13,8 @@
 //===----------------------------------------------------------------------===//
 #include "NodeTestSupport.h"
 #include "tessel/Compiler/CPUCompiler.h"
+#include "tessel/Compiler/GPUCompiler.h"
+#include "tessel/Runtime/GpuCode.h"
 #include "tessel/Dialect/Graph/IR/GraphDialect.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/InitAll.h"
@@ -34,6 +36,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -66,10 +69,16 @@ static cl::opt<unsigned> jobs("j", cl::desc("Tests run at once"),
                               cl::init(1));
 static cl::opt<std::string>
     backend("backend",
-            cl::desc("What runs the models: reference (the interpreter) or "
+            cl::desc("What runs the models: reference (the interpreter), "
                      "cpu (compiled by the CPU back end and run by the "
-                     "runtime)"),
+                     "runtime) or gpu (compiled by the GPU back end, its "
+                     "PTX assembled by --ptxas for sm_80 and sm_90, the "
+                     "binary read back; run and compared where a GPU and "
+                     "its driver are present)"),
             cl::init("reference"));
+static cl::opt<std::string>
+    ptxas("ptxas", cl::desc("ptxas to assemble the GPU kernels with (gpu "
+                            "backend; without it, assembling is skipped)"));
 static cl::opt<std::string>
     coverageFile("coverage", cl::desc("Write per-op coverage (markdown)"));
 
@@ -200,6 +209,148 @@ FailureOr<std::vector<ref::Tensor>> runOnCPU(ModuleOp module,
   return outputs;
 }
 
+/// Assembles PTX with ptxas for `arch`; fails with ptxas's first error.
+LogicalResult assemble(const std::vector<rt::GpuModule> &modules,
+                       StringRef arch, std::string &error) {
+  for (const rt::GpuModule &m : modules) {
+    llvm::SmallString<128> in, log;
+    int fd;
+    if (llvm::sys::fs::createTemporaryFile("tessel-kernels", "ptx", fd, in) ||
+        llvm::sys::fs::createTemporaryFile("tessel-ptxas", "log", log)) {
+      error = "cannot create a temporary file";
+      return failure();
+    }
+    {
+      llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+      os << m.ptx;
+    }
+    std::string archFlag = "-arch=" + arch.str();
+    SmallVector<StringRef> args = {ptxas, archFlag, in, "-o", "/dev/null"};
+    std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
+                                            StringRef(log)};
+    int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects);
+    auto text = llvm::MemoryBuffer::getFile(log);
+    llvm::sys::fs::remove(in);
+    llvm::sys::fs::remove(log);
+    if (rc != 0) {
+      std::string why = text ? (*text)->getBuffer().str() : "";
+      error = "ptxas -arch=" + arch.str() + " rejected module " + m.name +
+              ": " + firstLine(why);
+      return failure();
+    }
+  }
+  return success();
+}
+
+/// Compiles the module for the GPU (sm_80, and the PTX for sm_90 too),
+/// assembles every kernel for both with ptxas, reads the binary back, and
+/// runs it if this machine has a GPU (`ran` says whether it did).
+FailureOr<std::vector<ref::Tensor>> runOnGPU(ModuleOp module,
+                                             func::FuncOp func,
+                                             ArrayRef<ref::Tensor> inputs,
+                                             std::string &error, bool &ran) {
+  ran = false;
+  SmallVector<Type> argTypes(func.getArgumentTypes());
+  SmallVector<Type> resultTypes(func.getResultTypes());
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
+    if (diagnostics.empty())
+      diagnostics = d.str();
+    return success();
+  });
+  {
+    PassManager pm(module.getContext());
+    GraphOptimizeOptions graphOptions;
+    graphOptions.layout = graph::Layout::NHWC;
+    buildGraphOptimizePipeline(pm, graphOptions);
+    if (failed(pm.run(module))) {
+      error = "graph optimization failed: " + diagnostics;
+      return failure();
+    }
+  }
+  tessel::GPUCompileOptions options;
+  options.gpuArch = "sm_80";
+  options.extraArchs = {"sm_90"};
+  FailureOr<tessel::GPUArtifacts> artifacts =
+      tessel::compileForGPU(module, options);
+  if (failed(artifacts)) {
+    error = "GPU compilation failed: " + diagnostics;
+    return failure();
+  }
+  if (!ptxas.empty()) {
+    if (failed(assemble(artifacts->ptx, "sm_80", error)))
+      return failure();
+    for (auto &[arch, modules] : artifacts->extraPtx)
+      if (failed(assemble(modules, arch, error)))
+        return failure();
+  }
+  auto bytes = rt::writeBinary(artifacts->binary);
+  if (!bytes) {
+    error = "writing the binary failed: " + bytes.message();
+    return failure();
+  }
+  // The gpu-code section as the runtime reads it.
+  auto loaded = rt::readBinary(bytes->data(), bytes->size());
+  if (!loaded) {
+    error = "reading the binary back failed: " + loaded.message();
+    return failure();
+  }
+  for (const rt::RawSection &sec : loaded->unknownSections) {
+    if (sec.type != static_cast<uint32_t>(rt::SectionType::GpuCode))
+      continue;
+    auto code = rt::decodeGpuCode(sec.bytes.data(), sec.bytes.size());
+    if (!code) {
+      error = "the gpu-code section does not read back: " + code.message();
+      return failure();
+    }
+    if (code->launches.size() != artifacts->code.launches.size()) {
+      error = "the gpu-code section does not round-trip";
+      return failure();
+    }
+  }
+  auto model = rt::Model::loadMemory(bytes->data(), bytes->size(), {});
+  if (!model) {
+    // No GPU here: what the runtime says must be that, and nothing else.
+    if (model.status().kind() == ErrorKind::Unsupported &&
+        (model.message().find("no CUDA driver") != std::string::npos ||
+         model.message().find("no NVIDIA GPU") != std::string::npos))
+      return std::vector<ref::Tensor>();
+    error = "loading the binary failed: " + model.message();
+    return failure();
+  }
+  ran = true;
+  auto ctx = rt::Context::create(*model, {});
+  if (!ctx) {
+    error = "creating a context failed: " + ctx.message();
+    return failure();
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<char> raw = graph::toRawBytes(
+        cast<RankedTensorType>(argTypes[i]).getElementType(), inputs[i]);
+    if (tessel::Status s = (*ctx)->setInput(i, raw.data(), raw.size()); !s) {
+      error = "binding input " + std::to_string(i) + ": " + s.message();
+      return failure();
+    }
+  }
+  if (tessel::Status s = (*ctx)->run(); !s) {
+    error = "run failed: " + s.message();
+    return failure();
+  }
+  std::vector<ref::Tensor> outputs;
+  for (size_t i = 0; i < resultTypes.size(); ++i) {
+    size_t size = 0;
+    const uint8_t *data = (*ctx)->outputData(i, &size);
+    auto type = cast<RankedTensorType>(resultTypes[i]);
+    FailureOr<ref::Tensor> t = graph::fromRawBytes(
+        type.getElementType(), type.getShape(),
+        ArrayRef<char>(reinterpret_cast<const char *>(data), size), error);
+    if (failed(t))
+      return failure();
+    outputs.push_back(std::move(*t));
+  }
+  return outputs;
+}
+
 /// Runs in the child process.
 Outcome runTest(const std::string &dir) {
   DialectRegistry registry;
@@ -225,11 +376,18 @@ Outcome runTest(const std::string &dir) {
   std::string error;
   if (failed(nodetest::readInputs(dir, func, frozen, inputs, error)))
     return {"IMPORTED", error};
+  bool ran = true;
   FailureOr<std::vector<ref::Tensor>> outputs =
-      backend == "cpu" ? runOnCPU(*module, func, inputs, error)
-                       : graph::interpret(func, inputs, error);
+      backend == "cpu"   ? runOnCPU(*module, func, inputs, error)
+      : backend == "gpu" ? runOnGPU(*module, func, inputs, error, ran)
+                         : graph::interpret(func, inputs, error);
   if (failed(outputs))
     return {"EVALFAIL", firstLine(error)};
+  if (!ran)
+    return {"PASS", std::string("compiled") +
+                        (ptxas.empty() ? "" : ", assembled for sm_80 and "
+                                              "sm_90") +
+                        "; not run (no GPU)"};
   for (unsigned i = 0; i < outputs->size(); ++i) {
     auto e = onnx_import::readTensorProtoFile(
         data + "/output_" + std::to_string(i) + ".pb", error);
@@ -300,6 +458,12 @@ Outcome finishIsolated(Running r) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "ONNX node-test conformance run\n");
+  if (backend == "gpu")
+    llvm::outs() << (ptxas.empty()
+                         ? "conformance: no ptxas (CUDA toolkit not found): "
+                           "assembling the GPU kernels is skipped\n"
+                         : "conformance: assembling the GPU kernels with " +
+                               ptxas + " for sm_80 and sm_90\n");
   std::set<std::string> expected;
   if (!expectedFile.empty()) {
     std::ifstream in(expectedFile);

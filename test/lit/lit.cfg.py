@@ -33,3 +33,12 @@ if config.aarch64_runtime:
     config.available_features.add("aarch64-qemu")
     config.substitutions.append(("%aarch64_tessel_run",
         "qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH={0}/lib {0}/bin/tessel-run".format(config.aarch64_runtime)))
+
+# GPU: the fake CUDA driver (test/fake-cuda) is always built; ptxas only
+# where a CUDA toolkit is installed (tests needing it report UNSUPPORTED).
+config.substitutions.append(("%fake_cuda", os.path.join(config.tessel_obj_root, "lib", "libtessel-fake-cuda.so")))
+if config.ptxas and os.path.exists(config.ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.ptxas))
+else:
+    lit_config.note("no ptxas (CUDA toolkit): the tests that assemble GPU kernels are skipped")

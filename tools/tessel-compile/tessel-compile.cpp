@@ -3,7 +3,9 @@
 // The user's front door:
 //
 //   tessel-compile model.onnx --target=cpu -o model.tsl
+//   tessel-compile model.onnx --target=gpu [--gpu-arch=sm_80|sm_90] -o model.tsl
 //   tessel-compile model.onnx --emit=graph|linalg|bufferized|llvm|asm|obj
+//   tessel-compile model.onnx --target=gpu --emit=kernels|nvvm|ptx
 //   tessel-compile model.onnx --stats
 //   tessel-compile model.onnx --target=npu --chip=mobile-m -o model.tsl
 //   tessel-compile model.onnx --target=npu --sweep 'cores=1,2 split-size=512'
@@ -16,6 +18,7 @@
 #include "tessel/Compiler/CPUCompiler.h"
 #include "tessel/Compiler/NPUCompiler.h"
 #include "tessel/Runtime/Runtime.h"
+#include "tessel/Compiler/GPUCompiler.h"
 #include "tessel/Compiler/Stats.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Dialect/Graph/Transforms/Quantization.h"
@@ -50,16 +53,22 @@ namespace cl = llvm::cl;
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("file"));
-static cl::opt<std::string> target("target",
-                                   cl::desc("Target: cpu (default) or npu"),
-                                   cl::init("cpu"));
+static cl::opt<std::string>
+    target("target", cl::desc("Target: cpu (default), gpu or npu"),
+           cl::init("cpu"));
 static cl::opt<std::string> emit(
     "emit",
     cl::desc("Stop at a level and print it: imported, graph, linalg, "
-             "bufferized, llvm (LLVM IR), asm, obj (CPU); npu (the npu "
+             "bufferized, then for the CPU llvm (LLVM IR), asm, obj, for the "
+             "GPU kernels (gpu dialect), nvvm, ptx, for the NPU npu (the npu "
              "dialect, scheduled), npu-asm (the instruction streams); "
              "default: the binary"),
     cl::init(""));
+static cl::opt<std::string>
+    gpuArch("gpu-arch",
+            cl::desc("GPU architecture for --target=gpu: sm_80 (default; "
+                     "runs on sm_80 and newer) or sm_90"),
+            cl::init("sm_80"));
 // NPU options, named as in vendor NPU compilers.
 static cl::OptionCategory npuCategory("NPU options (--target=npu)");
 static cl::opt<std::string> chipName("chip", cl::desc("NPU chip model"),
@@ -138,7 +147,7 @@ static cl::opt<bool> stats("tessel-stats",
 static cl::opt<tessel::graph::Layout>
     layout("layout",
            cl::desc("Layout of the optimized graph's convs and pools "
-                    "(default: nhwc when compiling for the CPU, whose "
+                    "(default: nhwc when compiling for the CPU or the GPU, whose "
                     "kernels are channels-last; nchw for --emit=graph)"),
            cl::init(tessel::graph::Layout::NCHW),
            cl::values(clEnumValN(tessel::graph::Layout::NCHW, "nchw",
@@ -659,18 +668,37 @@ int main(int argc, char **argv) {
     llvm::errs() << "tessel-compile: no input model (see --help)\n";
     return 1;
   }
-  static const char *levels[] = {"",    "imported", "graph", "linalg",
-                                 "bufferized", "llvm", "asm", "obj",
-                                 "npu", "npu-asm"};
-  if (!llvm::is_contained(levels, StringRef(emit))) {
-    llvm::errs() << "tessel-compile: unknown --emit level '" << emit
-                 << "' (expected imported, graph, linalg, bufferized, llvm, "
-                    "asm, obj, npu or npu-asm)\n";
+  if (target != "cpu" && target != "gpu" && target != "npu") {
+    llvm::errs() << "tessel-compile: unknown --target '" << target
+                 << "' (expected cpu, gpu or npu)\n";
     return 1;
   }
-  if (target != "cpu" && target != "npu") {
-    llvm::errs() << "tessel-compile: unknown --target '" << target
-                 << "' (expected cpu or npu)\n";
+  static const char *cpuLevels[] = {"",           "imported", "graph",
+                                    "linalg",     "bufferized", "llvm",
+                                    "asm",        "obj"};
+  static const char *gpuLevels[] = {"",           "imported", "graph",
+                                    "linalg",     "bufferized", "kernels",
+                                    "nvvm",       "ptx"};
+  static const char *npuLevels[] = {"", "imported", "graph", "npu",
+                                    "npu-asm"};
+  bool knownLevel =
+      target == "gpu"   ? llvm::is_contained(gpuLevels, StringRef(emit))
+      : target == "npu" ? llvm::is_contained(npuLevels, StringRef(emit))
+                        : llvm::is_contained(cpuLevels, StringRef(emit));
+  if (!knownLevel) {
+    llvm::errs() << "tessel-compile: unknown --emit level '" << emit
+                 << "' for --target=" << target << " (expected imported, "
+                 << "graph, "
+                 << (target == "gpu"   ? "linalg, bufferized, kernels, nvvm "
+                                         "or ptx"
+                     : target == "npu" ? "npu or npu-asm"
+                                       : "linalg, bufferized, llvm, asm or obj")
+                 << ")\n";
+    return 1;
+  }
+  if (gpuArch != "sm_80" && gpuArch != "sm_90") {
+    llvm::errs() << "tessel-compile: unknown --gpu-arch '" << gpuArch
+                 << "' (expected sm_80 or sm_90)\n";
     return 1;
   }
 
@@ -846,6 +874,37 @@ int main(int argc, char **argv) {
 
   if (target == "npu")
     return compileNpu(*module);
+  std::string out = outputFile;
+  if (out.empty()) {
+    llvm::SmallString<256> p(inputFile);
+    llvm::sys::path::replace_extension(p, "tsl");
+    out = llvm::sys::path::filename(p).str();
+  }
+  if (target == "gpu") {
+    tessel::GPUCompileOptions gpuOptions;
+    gpuOptions.gpuArch = gpuArch;
+    gpuOptions.dumpDir = dumpDir;
+    FailureOr<tessel::GPUArtifacts> artifacts =
+        tessel::compileForGPU(*module, gpuOptions, emit);
+    if (failed(artifacts))
+      return 1;
+    if (emit == "linalg")
+      return writeText(artifacts->linalgIR, outputFile);
+    if (emit == "bufferized")
+      return writeText(artifacts->bufferizedIR, outputFile);
+    if (emit == "kernels")
+      return writeText(artifacts->kernelsIR, outputFile);
+    if (emit == "nvvm")
+      return writeText(artifacts->nvvmIR, outputFile);
+    if (emit == "ptx")
+      return writeText(tessel::ptxListing(artifacts->ptx), outputFile);
+    if (tessel::Status s = tessel::rt::writeBinaryFile(artifacts->binary, out);
+        !s) {
+      llvm::errs() << "tessel-compile: error: " << s.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
   tessel::CPUCompileOptions cpuOptions;
   cpuOptions.codegen.triple = triple;
   cpuOptions.codegen.cpu = cpu;
@@ -868,12 +927,6 @@ int main(int argc, char **argv) {
       return 1;
     }
     return writeText(artifacts->object, outputFile);
-  }
-  std::string out = outputFile;
-  if (out.empty()) {
-    llvm::SmallString<256> p(inputFile);
-    llvm::sys::path::replace_extension(p, "tsl");
-    out = llvm::sys::path::filename(p).str();
   }
   if (tessel::Status s = tessel::rt::writeBinaryFile(artifacts->binary, out);
       !s) {

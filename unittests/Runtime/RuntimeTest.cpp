@@ -367,11 +367,13 @@ TEST(RuntimeHostTest, HostStepsWithoutAnExecutorFailClearly) {
                "<memory>: the model has 1 host step (the first is 'add_one', "
                "host function 7) but no host executor can run them (none is "
                "registered in this runtime)");
+  // A GPU model needs its gpu-code section (the GPU executor is built in).
   std::vector<uint8_t> gpu = hostModel(TargetKind::Gpu);
   EXPECT_EQ(tessel_model_load_memory(gpu.data(), gpu.size(), nullptr, &h.m),
-            TESSEL_ERROR_UNSUPPORTED);
-  EXPECT_STREQ(tessel_last_error(), "<memory>: the model targets the GPU, "
-                                    "and this runtime has no GPU back end");
+            TESSEL_ERROR_FORMAT);
+  EXPECT_STREQ(tessel_last_error(),
+               "<memory>: the model targets the GPU but has no gpu-code "
+               "section");
 }
 
 TEST(RuntimeHostTest, ARegisteredExecutorRunsHostSteps) {

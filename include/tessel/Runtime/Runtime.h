@@ -24,6 +24,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,9 @@ public:
   virtual Status run(const PlanStep &step, sim::DdrMemory &arena) = 0;
   /// Applies the context's options (e.g. the thread count) before any run.
   virtual Status configure(const struct RunOptions &options);
+  /// A line or two on the last run for RunReport::summaryText (e.g. the
+  /// GPU and its device time); empty by default.
+  virtual std::string summary() const;
 };
 
 /// Makes a HostExecutor for a loaded binary (e.g. from its host-code
@@ -114,6 +118,9 @@ private:
   bool hasChip_ = false;
   std::vector<size_t> inputs_, outputs_;
   HostExecutorFactory hostFactory_;
+  /// The executor made when the model loaded, for the first context.
+  mutable std::mutex spareMutex_;
+  mutable std::unique_ptr<HostExecutor> spareHost_;
 };
 
 //===----------------------------------------------------------------------===//

@@ -102,6 +102,33 @@ void buildNPUPipeline(mlir::OpPassManager &pm,
                       const NPUPipelineOptions &options,
                       NPUStage stopAfter = NPUStage::Schedule);
 
+/// The stages of the GPU lowering, in order.
+enum class GPUStage {
+  Linalg,     ///< graph -> linalg/tensor, fused (as for the CPU).
+  Bufferized, ///< buffers in one device arena, the weights in their section.
+  Kernels,    ///< scf.forall nests mapped to gpu.launch, kernels outlined.
+  NVVM,       ///< the kernel modules in the LLVM and NVVM dialects.
+  PTX,        ///< gpu.binary ops holding the PTX.
+};
+
+struct GPUPipelineOptions
+    : public mlir::PassPipelineOptions<GPUPipelineOptions> {
+  Option<std::string> gpuArch{
+      *this, "gpu-arch",
+      llvm::cl::desc("The GPU architecture the PTX targets: sm_80 or sm_90"),
+      llvm::cl::init("sm_80")};
+};
+
+/// Appends the passes of one GPU stage (the stages before it must have run).
+void buildGPUStage(mlir::OpPassManager &pm, GPUStage stage,
+                   const GPUPipelineOptions &options);
+
+/// tessel-lower-to-gpu: the GPU lowering of an optimized `graph` module up to
+/// and including `stopAfter`.
+void buildGPUPipeline(mlir::OpPassManager &pm,
+                      const GPUPipelineOptions &options,
+                      GPUStage stopAfter = GPUStage::PTX);
+
 /// Registers the named pipelines with the pass registry.
 void registerPipelines();
 

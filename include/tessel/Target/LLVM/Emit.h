@@ -42,6 +42,15 @@ llvm::FailureOr<std::vector<char>>
 linkSharedObject(llvm::ArrayRef<std::string> objects, llvm::StringRef triple,
                  std::string &error);
 
+/// Translates a `gpu.module` lowered to the LLVM and NVVM dialects to LLVM
+/// IR, optimizes it and compiles it to PTX for `chip` (e.g. "sm_80").
+/// `llvmIR`, if given, receives the optimized IR. Errors are diagnostics
+/// on the module. The context must have the LLVM IR translations of the
+/// builtin, LLVM, NVVM and GPU dialects registered.
+llvm::FailureOr<std::string> emitPTX(mlir::Operation *gpuModule,
+                                     llvm::StringRef chip, unsigned optLevel,
+                                     std::string *llvmIR = nullptr);
+
 } // namespace tessel::llvmtarget
 
 #endif // TESSEL_TARGET_LLVM_EMIT_H

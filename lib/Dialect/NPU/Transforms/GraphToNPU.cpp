@@ -15,6 +15,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -524,6 +525,13 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     // Between float types the NPU value (f16) is already the result.
     if (!isFloat(c.getInput()) || !isa<FloatType>(cast<RankedTensorType>(c.getResult().getType()).getElementType()))
       return fail("integer casts run on the CPU");
+    // Both ends must be NPU float types (f64 and bf16 are not).
+    if (!resultType())
+      return failure();
+    if (!computeType(cast<RankedTensorType>(c.getInput().getType())
+                         .getElementType(),
+                     why))
+      return failure();
     Value x;
     if (failed(get(c.getInput(), x)))
       return failure();
@@ -602,6 +610,9 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
   if (auto p = dyn_cast<g::PadOp>(op)) {
     if (p.getMode() != g::PadMode::Constant)
       return fail("reflect and edge padding");
+    double v = p.getValue().convertToDouble();
+    if (v != std::round(v) || std::abs(v) > 2147483647.0)
+      return fail("the DMA fills padding with an integer value");
     RankedTensorType rt = resultType();
     if (!rt)
       return failure();

@@ -227,6 +227,25 @@ struct Checker {
         if (p.before[d] < 0 || p.after[d] < 0 ||
             x->shape[d] + p.before[d] + p.after[d] != out.shape[d])
           return fail("the padded shape does not match the output");
+      // One DMA pads two dims: the last padded one (with the unpadded dims
+      // after it merged in) and the one before it.
+      int last = static_cast<int>(x->shape.size()) - 1;
+      int64_t inner = 1;
+      while (last >= 0 && !p.before[last] && !p.after[last])
+        inner *= x->shape[last--];
+      for (int d = 0; d + 1 < last; ++d)
+        if (p.before[d] || p.after[d])
+          return fail("padding in more than two dimensions (dim " +
+                      std::to_string(d) + " too) has no DMA form");
+      if (last >= 0) {
+        for (int64_t v : {p.before[last] * inner, p.after[last] * inner})
+          if (!fits(v + 1, 65536, "a padding (in elements)"))
+            return false;
+        if (last >= 1)
+          for (int64_t v : {p.before[last - 1], p.after[last - 1]})
+            if (!fits(v + 1, 65536, "a padding (in rows)"))
+              return false;
+      }
       return true;
     }
     }

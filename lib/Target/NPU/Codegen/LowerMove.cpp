@@ -118,13 +118,25 @@ std::vector<Xfer> transfers(const LayerEnv &env, const Layer &l) {
                addrOf(env, l.inputs[0]), yBase, 0, out);
     return out;
   }
-  // Pad: only the last two dims (after merging unpadded leading dims) are
-  // padded; the planner's support check guarantees it.
+  // Pad: the last padded dim (with the unpadded dims after it merged into
+  // its elements) is the row, the dim before it the rows, the dims before
+  // that (unpadded: LayerGraph::verify) one transfer each.
   const auto &pp = l.as<PadParams>();
-  size_t r = X.shape.size();
-  int64_t rows = r >= 2 ? X.shape[r - 2] : 1, cols = X.shape[r - 1];
-  int64_t orows = r >= 2 ? Y.shape[r - 2] : 1, ocols = Y.shape[r - 1];
-  int64_t outer = X.numElements() / (rows * cols);
+  int last = static_cast<int>(X.shape.size()) - 1;
+  int64_t inner = 1;
+  while (last >= 0 && !pp.before[last] && !pp.after[last])
+    inner *= X.shape[last--];
+  int64_t cols = inner, ocols = inner, pl = 0, pr = 0;
+  if (last >= 0) {
+    cols = X.shape[last] * inner;
+    ocols = Y.shape[last] * inner;
+    pl = pp.before[last] * inner;
+    pr = pp.after[last] * inner;
+  }
+  int rowDim = last - 1;
+  int64_t rows = rowDim >= 0 ? X.shape[rowDim] : 1;
+  int64_t orows = rowDim >= 0 ? Y.shape[rowDim] : 1;
+  int64_t outer = X.numElements() / std::max<int64_t>(1, rows * cols);
   for (int64_t o = 0; o < outer; ++o) {
     Xfer x;
     x.dt = X.dtype;
@@ -134,10 +146,10 @@ std::vector<Xfer> transfers(const LayerEnv &env, const Layer &l) {
     x.cols = static_cast<uint64_t>(cols);
     x.sstride = cols * es;
     x.dstride = ocols * es;
-    x.pt = static_cast<uint16_t>(r >= 2 ? pp.before[r - 2] : 0);
-    x.pb = static_cast<uint16_t>(r >= 2 ? pp.after[r - 2] : 0);
-    x.pl = static_cast<uint16_t>(pp.before[r - 1]);
-    x.pr = static_cast<uint16_t>(pp.after[r - 1]);
+    x.pt = static_cast<uint16_t>(rowDim >= 0 ? pp.before[rowDim] : 0);
+    x.pb = static_cast<uint16_t>(rowDim >= 0 ? pp.after[rowDim] : 0);
+    x.pl = static_cast<uint16_t>(pl);
+    x.pr = static_cast<uint16_t>(pr);
     x.pad = static_cast<int32_t>(pp.value);
     out.push_back(x);
   }
