@@ -12,6 +12,7 @@
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Support/Float16.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -82,6 +83,11 @@ Type GraphToNPULowering::computeType(Type t, std::string &why) const {
       return {};
     }
     return Float16Type::get(t.getContext());
+  }
+  if (isa<quant::QuantizedType>(t)) {
+    why = "quantized ops are not lowered to the NPU yet (they run on the "
+          "CPU, bit-exact with the integer reference)";
+    return {};
   }
   std::optional<DType> d = npuDType(t);
   if (!d) {
