@@ -39,6 +39,8 @@ NPU_OPS = {
     "ReduceMax", "ReduceMin", "Reshape", "Flatten", "Transpose", "Concat",
     "Slice", "Pad", "Squeeze", "Unsqueeze", "BatchNormalization",
     "LeakyRelu", "HardSigmoid", "HardSwish", "Gelu", "Cast", "Split",
+    "QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
+    "ConvInteger", "MatMulInteger",
 }
 
 

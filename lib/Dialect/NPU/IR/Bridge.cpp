@@ -1,5 +1,6 @@
 //===- Bridge.cpp - npu dialect <-> the code generator's LayerGraph -------===//
 #include "tessel/Dialect/NPU/IR/Bridge.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Dialect/NPU/IR/NPUDialect.h"
 
@@ -16,6 +17,15 @@ using tessel::npu::DType;
 namespace tessel::npu::ir {
 
 std::optional<DType> npuDType(Type t) {
+  // Quantized tensors hold their storage integers.
+  if (auto q = dyn_cast<quant::QuantizedType>(t)) {
+    unsigned w = q.getStorageTypeIntegralWidth();
+    if (w == 8)
+      return q.isSigned() ? DType::I8 : DType::U8;
+    if (w == 16 && q.isSigned())
+      return DType::I16;
+    return std::nullopt;
+  }
   if (auto i = dyn_cast<IntegerType>(t)) {
     bool u = i.isUnsigned();
     switch (i.getWidth()) {

@@ -33,17 +33,13 @@ LogicalResult convertSegment(func::FuncOp f, const ChipModel &chip) {
   OpBuilder b = OpBuilder::atBlockBegin(&block);
   GraphToNPULowering lowering(b, chip);
   std::string why;
+  // Arguments keep their types; f32 ones are converted to f16 where a
+  // float layer first needs them (a quantize reads them as they are).
   for (BlockArgument arg : block.getArguments()) {
     auto t = cast<RankedTensorType>(arg.getType());
-    Type et = lowering.computeType(t.getElementType(), why);
-    if (!et)
+    if (!lowering.computeType(t.getElementType(), why))
       return f.emitError("argument ") << arg.getArgNumber() << ": " << why;
-    if (et == t.getElementType()) {
-      lowering.mapping.map(arg, arg);
-      continue;
-    }
-    lowering.mapping.map(
-        arg, castTo(b, f.getLoc(), arg, RankedTensorType::get(t.getShape(), et)));
+    lowering.mapping.map(arg, arg);
   }
   SmallVector<Operation *> old;
   for (Operation &op : block.without_terminator())

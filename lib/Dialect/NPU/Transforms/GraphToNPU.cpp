@@ -9,6 +9,7 @@
 #include "tessel/Dialect/NPU/Transforms/Passes.h"
 
 #include "tessel/Dialect/Graph/IR/GraphOps.h"
+#include "tessel/Dialect/Graph/IR/QuantInfo.h"
 #include "tessel/Dialect/Graph/IR/TensorConversion.h"
 #include "tessel/Support/Float16.h"
 
@@ -78,16 +79,24 @@ LogicalResult epilogueOf(g::ActivationAttr a, Epilogue &e, std::string &why) {
 Type GraphToNPULowering::computeType(Type t, std::string &why) const {
   if (isa<Float32Type, Float16Type>(t)) {
     if (!chip.supportsDType(DType::F16)) {
-      why = "chip " + chip.name + " has no fp16 (quantize the model to run "
-            "it on this chip)";
+      why = "chip " + chip.name + " computes no floats (float ops run on the "
+            "CPU; quantize the model to run it on this chip)";
       return {};
     }
     return Float16Type::get(t.getContext());
   }
-  if (isa<quant::QuantizedType>(t)) {
-    why = "quantized ops are not lowered to the NPU yet (they run on the "
-          "CPU, bit-exact with the integer reference)";
-    return {};
+  if (auto q = dyn_cast<quant::QuantizedType>(t)) {
+    std::optional<DType> d = npuDType(q);
+    if (!d) {
+      why = "quantized storage " + typeStr(q.getStorageType()) +
+            " has no NPU type";
+      return {};
+    }
+    if (!chip.supportsDType(*d)) {
+      why = std::string("chip ") + chip.name + " has no " + dtypeName(*d);
+      return {};
+    }
+    return t;
   }
   std::optional<DType> d = npuDType(t);
   if (!d) {
@@ -105,6 +114,10 @@ Value GraphToNPULowering::constantOf(ElementsAttr value, Type elementType,
                                      ArrayRef<int64_t> shape,
                                      std::string &why) {
   auto srcType = cast<RankedTensorType>(value.getType());
+  if (auto q = dyn_cast<quant::QuantizedType>(elementType))
+    elementType = IntegerType::get(
+        q.getContext(), q.getStorageTypeIntegralWidth(),
+        q.isSigned() ? IntegerType::Signless : IntegerType::Unsigned);
   auto type = RankedTensorType::get(shape, elementType);
   if (srcType.getNumElements() != type.getNumElements()) {
     why = "constant of " + typeStr(srcType) + " cannot become " +
@@ -121,11 +134,18 @@ Value GraphToNPULowering::constantOf(ElementsAttr value, Type elementType,
     v.convert(cast<FloatType>(elementType).getFloatSemantics(),
               APFloat::rmNearestTiesToEven, &lost);
     attr = DenseElementsAttr::get(type, v);
-  } else if (srcElement == elementType) {
+  } else if (srcElement == elementType ||
+             (isa<IntegerType>(srcElement) && isa<IntegerType>(elementType) &&
+              srcElement.getIntOrFloatBitWidth() ==
+                  elementType.getIntOrFloatBitWidth())) {
     if (std::optional<ArrayRef<char>> raw = g::getRawBytes(value))
       attr = g::elementsFromRawBytes(type, *raw, "npu_const");
-    else if (auto dense = dyn_cast<DenseElementsAttr>(value))
-      attr = dense.reshape(type);
+    else if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+      if (dense.getElementType() == elementType)
+        attr = dense.reshape(type);
+      else if (dense.isSplat() && isa<IntegerType>(elementType))
+        attr = DenseElementsAttr::get(type, dense.getSplatValue<APInt>());
+    }
   } else if (isa<Float32Type>(srcElement) && isa<Float16Type>(elementType)) {
     std::vector<uint16_t> half(type.getNumElements());
     if (std::optional<ArrayRef<char>> raw = g::getRawBytes(value)) {
@@ -202,11 +222,35 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     return et ? withElement(op->getResult(i).getType(), et)
               : RankedTensorType();
   };
+  // An operand in the compute type: f32 values (segment arguments, results
+  // of dequantize) are converted to f16 once, where they are defined.
   auto get = [&](Value v, Value &out) -> LogicalResult {
     FailureOr<Value> r = operand(v, why);
     if (failed(r))
       return failure();
     out = *r;
+    Type et = cast<RankedTensorType>(out.getType()).getElementType();
+    if (!et.isF32())
+      return success();
+    Type ct = computeType(et, why);
+    if (!ct)
+      return failure();
+    if (ct == et)
+      return success();
+    Value &cached = f16Of[out];
+    if (!cached) {
+      OpBuilder::InsertionGuard guard(b);
+      if (Operation *def = out.getDefiningOp())
+        b.setInsertionPointAfter(def);
+      else
+        b.setInsertionPointToStart(cast<BlockArgument>(out).getOwner());
+      cached = ConvertOp::create(
+                   b, loc, withElement(out.getType(), ct), ValueRange{out},
+                   b.getStringAttr("cast"), nullptr, nullptr, nullptr,
+                   nullptr, nullptr)
+                   .getResult();
+    }
+    out = cached;
     return success();
   };
   // A clamp epilogue attribute, or an act op after the layer.
@@ -229,6 +273,26 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
 
   if (isa<g::ConstantOp>(op))
     return success(); // Materialized where used.
+  {
+    bool quantized = isa<g::QuantizeOp, g::DequantizeOp, g::RequantizeOp,
+                         g::LutOp>(op);
+    for (Type t : op->getOperandTypes())
+      quantized |= bool(g::getQuantizedElementType(t));
+    for (Type t : op->getResultTypes())
+      quantized |= bool(g::getQuantizedElementType(t));
+    // Ops that move or compare stored integers keep the float lowering.
+    bool moves = isa<g::MaxPoolOp, g::ReshapeOp, g::TransposeOp, g::ConcatOp,
+                     g::SliceOp>(op);
+    if (quantized && moves)
+      for (Value v : op->getOperands())
+        if (!g::haveSameQuantParams(
+                cast<RankedTensorType>(v.getType()).getElementType(),
+                cast<RankedTensorType>(op->getResult(0).getType())
+                    .getElementType()))
+          return fail("operands and result have different quantization");
+    if (quantized && !moves)
+      return lowerQuantized(op, why);
+  }
 
   if (auto c = dyn_cast<g::ConvOp>(op)) {
     if (c.getInput().getType().getRank() != 4)
@@ -637,6 +701,292 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
   }
 
   return fail("the NPU has no lowering for this op");
+}
+
+//===----------------------------------------------------------------------===//
+// Quantized ops (docs/quantization.md, "The quantized graph form")
+//===----------------------------------------------------------------------===//
+//
+// Every integer parameter comes from QuantInfo.h, as for the reference
+// evaluation and the CPU lowering; the npu layers compute exactly what the
+// reference does (the ISA's rounding, saturation and requant tables are the
+// reference's), so a quantized model on the NPU equals the integer
+// reference bit for bit.
+
+namespace {
+
+/// The 16-byte requant entries {i64 bias, i32 M, i32 s} of `n` channels.
+std::vector<char> requantTable(ArrayRef<support::Requant> rq, size_t n,
+                               ArrayRef<int64_t> bias) {
+  std::vector<char> t(n * 16, 0);
+  for (size_t c = 0; c < n; ++c) {
+    const support::Requant &r = rq.size() == 1 ? rq[0] : rq[c];
+    int64_t bv = bias.empty() ? 0 : bias[c];
+    std::memcpy(&t[c * 16], &bv, 8);
+    std::memcpy(&t[c * 16 + 8], &r.multiplier, 4);
+    std::memcpy(&t[c * 16 + 12], &r.shift, 4);
+  }
+  return t;
+}
+
+} // namespace
+
+LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
+                                                 std::string &why) {
+  Location loc = op->getLoc();
+  MLIRContext *ctx = op->getContext();
+  auto fail = [&](const std::string &m) {
+    why = m;
+    return failure();
+  };
+  auto elem = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType();
+  };
+  auto params = [&](Value v) { return g::getQuantParams(elem(v)); };
+  auto get = [&](Value v, Value &out) -> LogicalResult {
+    FailureOr<Value> r = operand(v, why);
+    if (failed(r))
+      return failure();
+    out = *r;
+    return success();
+  };
+  auto bytesConst = [&](std::vector<char> bytes) -> Value {
+    auto type = RankedTensorType::get({static_cast<int64_t>(bytes.size())},
+                                      b.getIntegerType(8));
+    return ConstantOp::create(b, loc, type,
+                              g::elementsFromRawBytes(type, bytes, "npu_table"));
+  };
+  auto scaleConst = [&](double scale) -> Value {
+    auto type = RankedTensorType::get({1}, b.getF32Type());
+    return ConstantOp::create(
+        b, loc, type,
+        DenseElementsAttr::get(type, ArrayRef<float>{static_cast<float>(scale)}));
+  };
+  for (Type t : op->getResultTypes())
+    if (!computeType(cast<RankedTensorType>(t).getElementType(), why))
+      return failure();
+  Type rt = op->getResult(0).getType();
+  auto perTensor = [&](Value v) -> std::optional<ref::QuantParams> {
+    std::optional<ref::QuantParams> p = params(v);
+    if (!p || !p->isPerTensor())
+      return std::nullopt;
+    return p;
+  };
+
+  if (auto q = dyn_cast<g::QuantizeOp>(op)) {
+    std::optional<ref::QuantParams> p = perTensor(q.getResult());
+    if (!p || !elem(q.getInput()).isF32())
+      return fail("per-axis quantization, or from a type other than f32");
+    if (!chip.supportsDType(DType::F32))
+      return fail(std::string("chip ") + chip.name + " has no f32");
+    Value x;
+    if (failed(get(q.getInput(), x)))
+      return failure();
+    if (!elem(x).isF32())
+      return fail("the input is not available in f32 on the NPU");
+    mapping.map(q.getResult(),
+                ConvertOp::create(b, loc, rt, ValueRange{x, scaleConst(p->scales[0])},
+                                  b.getStringAttr("quant"), nullptr, nullptr,
+                                  b.getI64IntegerAttr(p->zeroPoints[0]),
+                                  b.getI64IntegerAttr(p->qmin),
+                                  b.getI64IntegerAttr(p->qmax))
+                    .getResult());
+    return success();
+  }
+  if (auto d = dyn_cast<g::DequantizeOp>(op)) {
+    std::optional<ref::QuantParams> p = perTensor(d.getInput());
+    if (!p || !elem(d.getResult()).isF32())
+      return fail("per-axis dequantization, or to a type other than f32");
+    if (!chip.supportsDType(DType::F32))
+      return fail(std::string("chip ") + chip.name + " has no f32");
+    Value x;
+    if (failed(get(d.getInput(), x)))
+      return failure();
+    mapping.map(d.getResult(),
+                ConvertOp::create(b, loc, rt, ValueRange{x, scaleConst(p->scales[0])},
+                                  b.getStringAttr("dequant"), nullptr,
+                                  b.getI64IntegerAttr(p->zeroPoints[0]),
+                                  nullptr, nullptr, nullptr)
+                    .getResult());
+    return success();
+  }
+  // requantize, relu, clip: convert.requant with a clamp.
+  if (isa<g::RequantizeOp, g::ReluOp, g::ClipOp>(op)) {
+    std::optional<ref::QuantParams> in = perTensor(op->getOperand(0));
+    std::optional<ref::QuantParams> out = perTensor(op->getResult(0));
+    if (!in || !out)
+      return fail("per-axis requantization");
+    int64_t lo = out->qmin, hi = out->qmax;
+    if (!isa<g::RequantizeOp>(op)) {
+      ref::ClampKind kind = ref::ClampKind::Relu;
+      double a = 0, bnd = 0;
+      if (auto clip = dyn_cast<g::ClipOp>(op)) {
+        kind = ref::ClampKind::Clip;
+        a = clip.getMin() ? clip.getMin()->convertToDouble()
+                          : -std::numeric_limits<double>::infinity();
+        bnd = clip.getMax() ? clip.getMax()->convertToDouble()
+                            : std::numeric_limits<double>::infinity();
+      }
+      std::tie(lo, hi) = ref::activationClamp(kind, a, bnd, out->scales[0],
+                                              out->zeroPoints[0], out->qmin,
+                                              out->qmax);
+    }
+    Value x;
+    if (failed(get(op->getOperand(0), x)))
+      return failure();
+    support::Requant r = ref::rescaleMultiplier(in->scales[0], out->scales[0]);
+    Value table = bytesConst(requantTable({r}, 1, {}));
+    mapping.map(op->getResult(0),
+                ConvertOp::create(b, loc, rt, ValueRange{x, table},
+                                  b.getStringAttr("requant"), nullptr,
+                                  b.getI64IntegerAttr(in->zeroPoints[0]),
+                                  b.getI64IntegerAttr(out->zeroPoints[0]),
+                                  b.getI64IntegerAttr(lo),
+                                  b.getI64IntegerAttr(hi))
+                    .getResult());
+    return success();
+  }
+  if (isa<g::ConvOp, g::MatMulOp>(op)) {
+    std::string error;
+    FailureOr<ref::OutputStage> st = g::getOutputStage(op, error);
+    if (failed(st))
+      return fail("quantized " + op->getName().stripDialect().str() +
+                  " without an integer output stage: " + error);
+    Value xv = op->getOperand(0), wv = op->getOperand(1);
+    Value biasV = op->getNumOperands() > 2 ? op->getOperand(2) : Value();
+    std::optional<ref::QuantParams> pin = perTensor(xv);
+    std::optional<ref::QuantParams> pw = params(wv);
+    if (!pin || !pw)
+      return fail("per-axis activations");
+    int64_t zw = pw->zeroPoints[0];
+    for (int64_t z : pw->zeroPoints)
+      if (z != zw)
+        return fail("per-channel weight zero points");
+    auto wc = wv.getDefiningOp<g::ConstantOp>();
+    if (!wc)
+      return fail("the weights are not a constant");
+    std::vector<int64_t> bias;
+    if (biasV) {
+      auto bc = biasV.getDefiningOp<g::ConstantOp>();
+      if (!bc)
+        return fail("the bias is not a constant");
+      FailureOr<ref::Tensor> bt = g::toTensor(bc.getValue(), error);
+      if (failed(bt))
+        return fail("cannot read the bias: " + error);
+      for (int64_t i = 0; i < bt->numel(); ++i)
+        bias.push_back(bt->getI(i));
+    }
+    auto outT = cast<RankedTensorType>(rt);
+    int64_t n = outT.getShape().back();
+    if (!bias.empty() && static_cast<int64_t>(bias.size()) != n)
+      return fail("the bias is not one value per output channel");
+    Value x, w;
+    if (failed(get(xv, x)))
+      return failure();
+    auto wt = cast<RankedTensorType>(wv.getType());
+    if (auto conv = dyn_cast<g::ConvOp>(op)) {
+      if (!conv.isChannelsLast() || conv.getInput().getType().getRank() != 4)
+        return fail("the conv is not a 2-D NHWC conv");
+      w = constantOf(wc.getValue(), wt.getElementType(), wt.getShape(), why);
+      if (!w)
+        return failure();
+      Value table = bytesConst(requantTable(st->requants, n, bias));
+      ArrayRef<int64_t> pads = conv.getPads();
+      auto ks = wt.getShape();
+      mapping.map(conv.getResult(),
+                  ConvOp::create(
+                      b, loc, rt, ValueRange{x, w, table},
+                      b.getDenseI64ArrayAttr({ks[1], ks[2]}),
+                      b.getDenseI64ArrayAttr(conv.getStrides()),
+                      b.getDenseI64ArrayAttr(conv.getDilations()),
+                      b.getDenseI64ArrayAttr({pads[0], pads[1], pads[2], pads[3]}),
+                      b.getI64IntegerAttr(conv.getGroup()), b.getUnitAttr(),
+                      b.getI64IntegerAttr(pin->zeroPoints[0]),
+                      b.getI64IntegerAttr(zw),
+                      b.getI64IntegerAttr(st->zeroPoint),
+                      b.getI64IntegerAttr(st->lo), b.getI64IntegerAttr(st->hi),
+                      nullptr, nullptr)
+                      .getResult());
+      return success();
+    }
+    // matmul: a constant [K][N] right operand.
+    for (int64_t d : wt.getShape().drop_back(2))
+      if (d != 1)
+        return fail("a batched constant right operand");
+    if (wt.getRank() < 2)
+      return fail("a rank-1 right operand");
+    w = constantOf(wc.getValue(), wt.getElementType(), wt.getShape().take_back(2),
+                   why);
+    if (!w)
+      return failure();
+    Value table = bytesConst(requantTable(st->requants, n, bias));
+    mapping.map(op->getResult(0),
+                MatmulOp::create(b, loc, rt, ValueRange{x, w, table},
+                                 b.getUnitAttr(), b.getUnitAttr(),
+                                 b.getI64IntegerAttr(pin->zeroPoints[0]),
+                                 b.getI64IntegerAttr(zw),
+                                 b.getI64IntegerAttr(st->zeroPoint),
+                                 b.getI64IntegerAttr(st->lo),
+                                 b.getI64IntegerAttr(st->hi), nullptr, nullptr)
+                    .getResult());
+    return success();
+  }
+  if (isa<g::AddOp, g::SubOp, g::MulOp>(op)) {
+    std::string error;
+    FailureOr<g::ElementwiseStage> st = g::getElementwiseStage(op, error);
+    if (failed(st))
+      return fail("quantized elementwise op: " + error);
+    Value x, y;
+    if (failed(get(op->getOperand(0), x)) || failed(get(op->getOperand(1), y)))
+      return failure();
+    support::Requant identity{1 << 30, -1};
+    support::Requant ra = st->isMul ? identity : st->add.lhs;
+    support::Requant rb = st->isMul ? identity : st->add.rhs;
+    support::Requant ro = st->isMul ? st->mul : st->add.out;
+    StringRef kind = st->isMul ? "mul" : st->isSub ? "sub" : "add";
+    mapping.map(
+        op->getResult(0),
+        EltwiseOp::create(
+            b, loc, rt,
+            ValueRange{x, y, bytesConst(requantTable({ra}, 1, {})),
+                       bytesConst(requantTable({rb}, 1, {})),
+                       bytesConst(requantTable({ro}, 1, {}))},
+            b.getStringAttr(kind), b.getUnitAttr(),
+            TypeAttr::get(b.getI32Type()),
+            b.getI64IntegerAttr(st->lhs.zeroPoints[0]),
+            b.getI64IntegerAttr(st->rhs.zeroPoints[0]),
+            b.getI64IntegerAttr(st->out.zeroPoints[0]),
+            b.getI64IntegerAttr(st->lo), b.getI64IntegerAttr(st->hi))
+            .getResult());
+    return success();
+  }
+  if (auto l = dyn_cast<g::LutOp>(op)) {
+    std::optional<ref::QuantParams> in = perTensor(l.getInput());
+    auto outT = cast<RankedTensorType>(rt);
+    std::optional<DType> od = npuDType(outT.getElementType());
+    if (!in || !od || dtypeBytes(*od) != 1 || l.getTable().size() != 256 ||
+        (in->storage != ref::DType::I8 && in->storage != ref::DType::U8))
+      return fail("lookup tables of other than 8-bit types");
+    Value x;
+    if (failed(get(l.getInput(), x)))
+      return failure();
+    std::vector<char> table(256);
+    for (int i = 0; i < 256; ++i)
+      table[i] = static_cast<char>(l.getTable()[i]);
+    mapping.map(l.getResult(),
+                ActOp::create(b, loc, rt, ValueRange{x, bytesConst(table)},
+                              b.getStringAttr("lut"), nullptr, nullptr,
+                              nullptr, nullptr)
+                    .getResult());
+    return success();
+  }
+  if (auto ap = dyn_cast<g::AvgPoolOp>(op)) {
+    (void)ap;
+    return fail("quantized average pooling (its rounding is not the "
+                "pool instruction's)");
+  }
+  (void)ctx;
+  return fail("the NPU has no lowering for this quantized op");
 }
 
 } // namespace tessel::npu::ir

@@ -68,9 +68,14 @@ std::string tryOnNpu(Operation *op, const ChipModel &chip,
     auto t = dyn_cast<RankedTensorType>(v.getType());
     if (!t || !t.hasStaticShape())
       return "operands are not static tensors";
+    // Segment arguments keep their types (f32 ones are converted where a
+    // float layer needs them).
     Type et = lowering.computeType(t.getElementType(), why);
     if (!et)
       return why;
+    if (std::optional<DType> d = npuDType(t.getElementType());
+        d && chip.supportsDType(*d))
+      et = t.getElementType();
     argTypes.push_back(RankedTensorType::get(t.getShape(), et));
   }
   auto f = func::FuncOp::create(b, op->getLoc(), "trial",

@@ -11,6 +11,7 @@
 #include "tessel/Target/NPU/Codegen/Codegen.h"
 #include "tessel/Target/NPU/Codegen/Packing.h"
 
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace tessel::npu::ir {
@@ -30,7 +31,12 @@ namespace {
 
 uint64_t valueBytes(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
-  unsigned bits = std::max(8u, t.getElementType().getIntOrFloatBitWidth());
+  Type et = t.getElementType();
+  unsigned bits = 8;
+  if (auto q = dyn_cast<quant::QuantizedType>(et))
+    bits = q.getStorageTypeIntegralWidth();
+  else
+    bits = std::max(8u, et.getIntOrFloatBitWidth());
   return static_cast<uint64_t>(t.getNumElements()) * bits / 8;
 }
 

@@ -22,7 +22,7 @@
 // CHECK-NEXT: graph.add
 
 // A chip without fp16 runs a float model on the CPU.
-// EDGE: npu.fallbacks = [{name = "mm", op = "graph.matmul", reason = "chip edge-s has no fp16 (quantize the model to run it on this chip)"}
+// EDGE: npu.fallbacks = [{name = "mm", op = "graph.matmul", reason = "chip edge-s computes no floats (float ops run on the CPU; quantize the model to run it on this chip)"}
 // EDGE: call @cpu_0(%arg0)
 // EDGE-NOT: call @npu
 func.func @main(%x: tensor<2x8xf32> {tessel.name = "x"}) -> tensor<2x4xf32> {

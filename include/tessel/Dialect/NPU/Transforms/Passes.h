@@ -53,8 +53,11 @@ public:
 private:
   mlir::Value constantOf(mlir::ElementsAttr value, mlir::Type elementType,
                          llvm::ArrayRef<int64_t> shape, std::string &why);
+  mlir::LogicalResult lowerQuantized(mlir::Operation *op, std::string &why);
   mlir::OpBuilder &b;
   const ChipModel &chip;
+  /// f32 values and their f16 conversions (made once, where defined).
+  llvm::DenseMap<mlir::Value, mlir::Value> f16Of;
 };
 
 /// Whether `func` is an NPU (`npu.segment`) or CPU (`cpu.segment`) segment.
