@@ -207,6 +207,11 @@ public:
                            ErrorKind::OutOfMemory);
     if (CUresult r = d->cuMemsetD8(arena_, 0, bytes))
       return cudaError(d, r, "clearing the device arena failed");
+    // cuMemsetD8 runs on the legacy default stream, which our non-blocking
+    // stream does not wait for: without this, the first run's input upload
+    // could be overwritten by the clear (seen on an H100).
+    if (CUresult r = d->cuStreamSynchronize(nullptr))
+      return cudaError(d, r, "clearing the device arena failed");
     if (CUresult r = d->cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING))
       return cudaError(d, r, "cannot create a CUDA stream");
     for (CUevent &e : events_)

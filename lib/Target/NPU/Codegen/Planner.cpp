@@ -410,6 +410,13 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
   PlanReport &rep = report ? *report : local;
   size_t L = graph.layers.size();
   NpuPlan plan;
+  // Per layer: the most VTCM its prefetched (early) buffers may take, when
+  // the previous layer needs the room.
+  std::vector<uint64_t> earlyCap(L + 1, UINT64_MAX);
+  uint64_t failSmallest = 0, failReserve = 0;
+  // What tiling may assume of VTCM; lowered when the packing loses room to
+  // fragmentation.
+  uint64_t tilingLimit = P.limit;
   for (unsigned attempt = 0;; ++attempt) {
     plan = NpuPlan{};
     plan.tiles.assign(L, TilePlan{});
@@ -428,8 +435,8 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
       const Layer &l = graph.layers[li];
       uint64_t resident = P.residentAt(static_cast<int>(li));
       uint64_t reserve = earlyBytes[li + 1];
-      uint64_t budget = P.limit > resident + reserve
-                            ? P.limit - resident - reserve
+      uint64_t budget = tilingLimit > resident + reserve
+                            ? tilingLimit - resident - reserve
                             : 0;
       // The slack the packing may lose to alignment.
       uint64_t slack = 4 * P.residentAlign();
@@ -438,6 +445,16 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
       LayerCost bestCost;
       std::vector<TilePlan> cands;
       uint64_t smallest = UINT64_MAX, smallestTile = UINT64_MAX;
+      // A layer that fits only the full budget (not the one lowered for
+      // fragmentation) gets the full budget.
+      for (int widen = 0; widen < 2 && !best; ++widen) {
+      if (widen) {
+        if (tilingLimit >= P.limit)
+          break;
+        budget = P.limit > resident + reserve + slack
+                     ? P.limit - resident - reserve - slack
+                     : 0;
+      }
       for (uint32_t cores = opt.cores; cores >= 1; cores /= 2) {
         PlanContext pc = P.ctxFor(l, cores);
         cands = candidateTiles(pc);
@@ -477,6 +494,14 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
             continue;
           if (c.vtcmBytes > budget)
             continue;
+          if (earlyCap[li] != UINT64_MAX) {
+            uint64_t early = 0;
+            for (const BufferReq &b : reqs)
+              if (b.early)
+                early += alignUp(b.bytes, b.align);
+            if (early > earlyCap[li])
+              continue;
+          }
           ++fits;
           LayerCost cost = layerCost(pc, c);
           c.estCycles = cost.cycles;
@@ -495,6 +520,7 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
         }
         if (best || cores == 1)
           break;
+      }
       }
       LayerPlanReport &lr = rep.layers[li];
       lr.layer = l.name;
@@ -522,6 +548,8 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
                     ") are free next to " + std::to_string(resident) +
                     " resident and " + std::to_string(reserve) +
                     " prefetched bytes";
+        failSmallest = smallest;
+        failReserve = reserve;
         break;
       }
       TilePlan chosen = *best;
@@ -570,9 +598,23 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
           touched = true;
         }
       }
-      if (!touched && !evict(failLayer))
-        return R::error(failure);
-      continue;
+      if (touched || evict(failLayer))
+        continue;
+      // The next layer's prefetched weights take the room: plan it with
+      // smaller weight tiles (down to none prefetched beyond what fits).
+      size_t next = static_cast<size_t>(failLayer) + 1;
+      if (failReserve > 0 && next < L && failSmallest != UINT64_MAX) {
+        uint64_t room = P.limit > failSmallest + 4 * P.residentAlign() +
+                                      P.residentAt(failLayer)
+                            ? P.limit - failSmallest - 4 * P.residentAlign() -
+                                  P.residentAt(failLayer)
+                            : 0;
+        if (room < failReserve && room < earlyCap[next]) {
+          earlyCap[next] = room;
+          continue;
+        }
+      }
+      return R::error(failure);
     }
     // Pack VTCM.
     std::vector<Item> items;
@@ -589,10 +631,16 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
         if (b > most)
           most = b, worst = t;
       if (!evict(static_cast<int>(std::max<int64_t>(0, worst) / 2)) &&
-          !evict(-1))
+          !evict(-1)) {
+        // Nothing left to evict: tile for less VTCM than there is.
+        if (tilingLimit > P.limit / 4) {
+          tilingLimit = tilingLimit / 10 * 9;
+          continue;
+        }
         return R::error("the tile buffers do not fit the VTCM budget of " +
                         std::to_string(P.limit) + " bytes after packing (" +
                         std::to_string(peak) + " needed)");
+      }
       continue;
     }
     applyVtcm(P, plan, items, peak);
