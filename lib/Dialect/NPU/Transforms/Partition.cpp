@@ -68,13 +68,13 @@ std::string tryOnNpu(Operation *op, const ChipModel &chip,
     auto t = dyn_cast<RankedTensorType>(v.getType());
     if (!t || !t.hasStaticShape())
       return "operands are not static tensors";
-    // Segment arguments keep their types (f32 ones are converted where a
-    // float layer needs them).
+    // Inputs in the compute type, as a layer reads them from DDR (the
+    // worst case for its tiling); a quantize reads f32 as it is.
     Type et = lowering.computeType(t.getElementType(), why);
     if (!et)
       return why;
     if (std::optional<DType> d = npuDType(t.getElementType());
-        d && chip.supportsDType(*d))
+        isa<g::QuantizeOp>(op) && d && chip.supportsDType(*d))
       et = t.getElementType();
     argTypes.push_back(RankedTensorType::get(t.getShape(), et));
   }
