@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "tessel/Transforms/GPUPasses.h"
 
+#include <limits>
+
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -141,7 +143,22 @@ struct ExpandRemF : OpRewritePattern<arith::RemFOp> {
     Value q = arith::DivFOp::create(rewriter, loc, op.getLhs(), op.getRhs());
     q = math::TruncOp::create(rewriter, loc, q);
     Value p = arith::MulFOp::create(rewriter, loc, q, op.getRhs());
-    rewriter.replaceOpWithNewOp<arith::SubFOp>(op, op.getLhs(), p);
+    Value r = arith::SubFOp::create(rewriter, loc, op.getLhs(), p);
+    // fmod(x, +-inf) = x for finite x (the expansion would give 0 * inf).
+    if (auto ft = dyn_cast<FloatType>(op.getType())) {
+      Value inf = arith::ConstantOp::create(
+          rewriter, loc,
+          rewriter.getFloatAttr(ft, std::numeric_limits<double>::infinity()));
+      Value ay = math::AbsFOp::create(rewriter, loc, op.getRhs());
+      Value ax = math::AbsFOp::create(rewriter, loc, op.getLhs());
+      Value yInf = arith::CmpFOp::create(rewriter, loc,
+                                         arith::CmpFPredicate::OEQ, ay, inf);
+      Value xFinite = arith::CmpFOp::create(
+          rewriter, loc, arith::CmpFPredicate::OLT, ax, inf);
+      Value keep = arith::AndIOp::create(rewriter, loc, yInf, xFinite);
+      r = arith::SelectOp::create(rewriter, loc, keep, op.getLhs(), r);
+    }
+    rewriter.replaceOp(op, r);
     return success();
   }
 };

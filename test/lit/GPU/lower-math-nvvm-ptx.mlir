@@ -12,6 +12,14 @@
 // MATH: llvm.call_intrinsic "llvm.sqrt.f32"
 // MATH: llvm.call_intrinsic "llvm.floor.f32"
 // MATH: llvm.call_intrinsic "llvm.trunc.f32"
+// remf = x - trunc(x / y) * y, but x itself when y is infinite and x finite
+// (fmod's definition; the expansion alone gives NaN from 0 * inf).
+// MATH: %[[AY:.*]] = llvm.call_intrinsic "llvm.fabs.f32"
+// MATH-NEXT: %[[AX:.*]] = llvm.call_intrinsic "llvm.fabs.f32"
+// MATH-NEXT: %[[YINF:.*]] = arith.cmpf oeq, %[[AY]], %{{.*}} : f32
+// MATH-NEXT: %[[XFIN:.*]] = arith.cmpf olt, %[[AX]], %{{.*}} : f32
+// MATH-NEXT: %[[KEEP:.*]] = arith.andi %[[YINF]], %[[XFIN]] : i1
+// MATH-NEXT: arith.select %[[KEEP]]
 // MATH: arith.truncf %{{.*}} : f32 to f16
 // MATH-NOT: math.
 // MATH-NOT: arith.remf
