@@ -47,8 +47,11 @@ void setArenaField(ModuleOp module, StringRef name, int64_t v) {
   module->setAttr("npu.arena", list.getDictionary(module.getContext()));
 }
 
-LogicalResult runPipeline(ModuleOp module, const NPUCompileOptions &o,
-                          NPUStage stopAfter) {
+} // namespace
+
+LogicalResult tessel::runNPUPipeline(ModuleOp module,
+                                     const NPUCompileOptions &o,
+                                     NPUStage stopAfter) {
   PassManager pm(module.getContext());
   pm.enableVerifier(o.verifyEach);
   NPUPipelineOptions po;
@@ -67,6 +70,8 @@ LogicalResult runPipeline(ModuleOp module, const NPUCompileOptions &o,
   buildNPUPipeline(pm, po, stopAfter);
   return pm.run(module);
 }
+
+namespace {
 
 /// The I/O descriptor of a value of @main.
 FailureOr<rt::TensorDesc> describe(ModuleOp module, Value v, StringRef name,
@@ -98,7 +103,7 @@ FailureOr<NPUArtifacts> tessel::compileForNPU(ModuleOp module,
   MLIRContext *ctx = module.getContext();
   NPUArtifacts out;
   // 1. Partition, convert, fuse, split, pack weights.
-  if (failed(runPipeline(module, o, NPUStage::Plan)))
+  if (failed(runNPUPipeline(module, o, NPUStage::Plan)))
     return failure();
   if (failed(nir::layoutBoundaries(module)))
     return failure();

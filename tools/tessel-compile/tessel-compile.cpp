@@ -481,23 +481,8 @@ static int compileNpu(ModuleOp module) {
   if (!sweep.empty())
     return runSweep(module);
   if (emit == "npu") {
-    PassManager pm(module.getContext());
-    tessel::NPUPipelineOptions po;
-    tessel::NPUCompileOptions o = npuOptions();
-    po.chip = o.chip;
-    po.chipFile = o.chipFile;
-    po.cores = o.cores;
-    po.mos = o.mos;
-    po.ols = o.ols;
-    po.splitSize = o.splitSizeKiB;
-    po.vtcmLimitPercent = o.vtcmLimitPercent;
-    po.deallocDelay = o.deallocDelay;
-    po.multicastWeights = o.multicastWeights;
-    po.residency = o.residency;
-    po.solver = o.solver;
-    po.forceCpu = o.forceCpu;
-    tessel::buildNPUPipeline(pm, po);
-    if (failed(pm.run(module)))
+    if (failed(tessel::runNPUPipeline(module, npuOptions(),
+                                      tessel::NPUStage::Schedule)))
       return 1;
     std::string s;
     llvm::raw_string_ostream os(s);

@@ -14,6 +14,7 @@
 
 #include "tessel/Compiler/CPUCompiler.h"
 #include "tessel/Runtime/Container.h"
+#include "tessel/Transforms/Pipelines.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -72,6 +73,12 @@ struct NPUArtifacts {
 /// place. Failures are diagnostics on the module.
 llvm::FailureOr<NPUArtifacts> compileForNPU(mlir::ModuleOp module,
                                             const NPUCompileOptions &options);
+
+/// Runs tessel-lower-to-npu with these options up to and including
+/// `stopAfter` (what --emit=npu prints; compileForNPU stops at Plan).
+mlir::LogicalResult runNPUPipeline(mlir::ModuleOp module,
+                                   const NPUCompileOptions &options,
+                                   NPUStage stopAfter);
 
 /// The --stats text of a report.
 std::string formatNPUReport(const NPUReport &report);
