@@ -75,8 +75,7 @@ namespace {
 
 /// The I/O descriptor of a value of @main.
 FailureOr<rt::TensorDesc> describe(ModuleOp module, Value v, StringRef name,
-                                   rt::TensorDesc::Role role,
-                                   uint64_t offset) {
+                                   rt::TensorDesc::Role role, uint64_t offset) {
   auto type = cast<RankedTensorType>(v.getType());
   std::optional<rt::ElemType> et = runtimeElementType(type.getElementType());
   if (!et)
@@ -91,9 +90,7 @@ FailureOr<rt::TensorDesc> describe(ModuleOp module, Value v, StringRef name,
   return t;
 }
 
-std::string kindOf(Operation *op) {
-  return op->getName().stripDialect().str();
-}
+std::string kindOf(Operation *op) { return op->getName().stripDialect().str(); }
 
 } // namespace
 
@@ -142,9 +139,9 @@ FailureOr<NPUArtifacts> tessel::compileForNPU(ModuleOp module,
     clone.setPublic();
     clone->removeAttr("cpu.segment");
     for (unsigned i = 0; i < clone.getNumResults(); ++i)
-      clone.setResultAttr(i, "tessel.name",
-                          b.getStringAttr(f.getSymName() + ".out" +
-                                          std::to_string(i)));
+      clone.setResultAttr(
+          i, "tessel.name",
+          b.getStringAttr(f.getSymName() + ".out" + std::to_string(i)));
     SmallVector<int64_t> offsets(io->args.begin(), io->args.end());
     offsets.append(io->results.begin(), io->results.end());
     std::string entry = ("tessel_" + f.getSymName()).str();
@@ -172,7 +169,8 @@ FailureOr<NPUArtifacts> tessel::compileForNPU(ModuleOp module,
     objects.push_back(std::move(seg->object));
     entries.push_back(entry);
   }
-  setArenaField(module, "host_scratch_bytes", std::max<int64_t>(hostScratch, 0));
+  setArenaField(module, "host_scratch_bytes",
+                std::max<int64_t>(hostScratch, 0));
   setArenaField(module, "host_weights_bytes", hostWeights.size());
 
   // 3. NPU allocation, then the programs.
@@ -261,8 +259,8 @@ FailureOr<NPUArtifacts> tessel::compileForNPU(ModuleOp module,
     }
     asmOs << "# segment " << name << " (chip " << (*chip)->name << ", "
           << program->numCores() << " core"
-          << (program->numCores() == 1 ? "" : "s") << ", "
-          << program->size() << " instructions)\n"
+          << (program->numCores() == 1 ? "" : "s") << ", " << program->size()
+          << " instructions)\n"
           << npu::disassembleProgram(*program) << "\n";
     m.plan.steps.push_back(
         rt::PlanStep::npu(static_cast<uint32_t>(m.npuPrograms.size()), name));
@@ -272,14 +270,15 @@ FailureOr<NPUArtifacts> tessel::compileForNPU(ModuleOp module,
   out.assembly = std::move(assembly);
   // 4. The model's inputs and outputs.
   for (BlockArgument arg : main.getArguments()) {
-    auto name = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                  "tessel.name");
-    auto off = main.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(),
-                                                  "npu.offset");
-    FailureOr<rt::TensorDesc> t = describe(
-        module, arg,
-        name ? name.getValue() : StringRef("input" + std::to_string(arg.getArgNumber())),
-        rt::TensorDesc::Role::Input, off.getInt());
+    auto name =
+        main.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "tessel.name");
+    auto off =
+        main.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), "npu.offset");
+    FailureOr<rt::TensorDesc> t =
+        describe(module, arg,
+                 name ? name.getValue()
+                      : StringRef("input" + std::to_string(arg.getArgNumber())),
+                 rt::TensorDesc::Role::Input, off.getInt());
     if (failed(t))
       return failure();
     m.tensors.push_back(*t);
@@ -356,13 +355,12 @@ std::string tessel::formatNPUReport(const NPUReport &r) {
                      "on", "ops", "instructions", "waits", "vtcm-peak",
                      "ddr-scratch", "weights");
   for (const NPUSegmentReport &seg : r.segments)
-    os << llvm::format("  %-10s %-4s %6zu %12llu %8llu %12llu %12llu %12llu\n",
-                       seg.name.c_str(), seg.npu ? "npu" : "cpu", seg.ops,
-                       (unsigned long long)seg.instructions,
-                       (unsigned long long)seg.waits,
-                       (unsigned long long)seg.vtcmPeak,
-                       (unsigned long long)seg.ddrScratch,
-                       (unsigned long long)seg.weightBytes);
+    os << llvm::format(
+        "  %-10s %-4s %6zu %12llu %8llu %12llu %12llu %12llu\n",
+        seg.name.c_str(), seg.npu ? "npu" : "cpu", seg.ops,
+        (unsigned long long)seg.instructions, (unsigned long long)seg.waits,
+        (unsigned long long)seg.vtcmPeak, (unsigned long long)seg.ddrScratch,
+        (unsigned long long)seg.weightBytes);
   os << "\nFell back to the CPU (" << r.fallbacks.size() << "):\n";
   if (r.fallbacks.empty())
     os << "  (none)\n";
@@ -375,22 +373,21 @@ std::string tessel::formatNPUReport(const NPUReport &r) {
     ++solvers[l.solver];
     resident += l.resident;
   }
-  os << "\nNPU layers: " << r.layers.size() << " (outputs kept in VTCM: "
-     << resident << "); tiling solver:";
+  os << "\nNPU layers: " << r.layers.size()
+     << " (outputs kept in VTCM: " << resident << "); tiling solver:";
   for (auto &[k, v] : solvers)
     os << " " << k << "=" << v;
   os << "\n";
-  os << llvm::format("  %-10s %-28s %-9s %6s %5s %10s %12s %-10s\n",
-                     "segment", "layer", "kind", "tiles", "cores",
-                     "vtcm", "est-cycles", "solver");
+  os << llvm::format("  %-10s %-28s %-9s %6s %5s %10s %12s %-10s\n", "segment",
+                     "layer", "kind", "tiles", "cores", "vtcm", "est-cycles",
+                     "solver");
   for (const NPULayerReport &l : r.layers)
-    os << llvm::format("  %-10s %-28s %-9s %6llu %5llu %10llu %12llu %-10s%s\n",
-                       l.segment.c_str(), l.layer.substr(0, 28).c_str(),
-                       l.kind.c_str(), (unsigned long long)l.tiles,
-                       (unsigned long long)l.cores,
-                       (unsigned long long)l.vtcmBytes,
-                       (unsigned long long)l.estCycles, l.solver.c_str(),
-                       l.resident ? " vtcm" : "");
+    os << llvm::format(
+        "  %-10s %-28s %-9s %6llu %5llu %10llu %12llu %-10s%s\n",
+        l.segment.c_str(), l.layer.substr(0, 28).c_str(), l.kind.c_str(),
+        (unsigned long long)l.tiles, (unsigned long long)l.cores,
+        (unsigned long long)l.vtcmBytes, (unsigned long long)l.estCycles,
+        l.solver.c_str(), l.resident ? " vtcm" : "");
   os << llvm::format("\nCompile time: %.2f s\n", r.compileSeconds);
   return s;
 }

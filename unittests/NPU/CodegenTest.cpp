@@ -9,9 +9,9 @@
 //    against independent references, for every other layer kind.
 //
 //===----------------------------------------------------------------------===//
+#include "tessel/Target/NPU/Codegen/Codegen.h"
 #include "tessel/Runtime/Simulator.h"
 #include "tessel/Support/QuantMath.h"
-#include "tessel/Target/NPU/Codegen/Codegen.h"
 #include "tessel/Target/NPU/Codegen/Packing.h"
 
 #include <gtest/gtest.h>
@@ -169,18 +169,16 @@ void expectSameAsWhole(const ChipModel &chip, const LayerGraph &g,
     while (diff < bytes.size() && got[diff] == bytes[diff])
       ++diff;
     EXPECT_EQ(diff, bytes.size())
-        << "output '" << g.tensor(id).name << "' differs first at byte "
-        << diff << " on " << chip.name;
+        << "output '" << g.tensor(id).name << "' differs first at byte " << diff
+        << " on " << chip.name;
   }
 }
 
 /// Plain-loop int8 conv with the requant output stage (NHWC, OHWI).
-std::vector<uint8_t> refConvInt8(const std::vector<uint8_t> &x,
-                                 const std::vector<int64_t> &xs,
-                                 const std::vector<uint8_t> &w,
-                                 const std::vector<uint8_t> &tbl,
-                                 const ConvParams &p, int64_t co, int64_t oh,
-                                 int64_t ow) {
+std::vector<uint8_t>
+refConvInt8(const std::vector<uint8_t> &x, const std::vector<int64_t> &xs,
+            const std::vector<uint8_t> &w, const std::vector<uint8_t> &tbl,
+            const ConvParams &p, int64_t co, int64_t oh, int64_t ow) {
   int64_t H = xs[1], W = xs[2], C = xs[3], cg = C / p.groups,
           cog = co / p.groups;
   std::vector<uint8_t> y(xs[0] * oh * ow * co);
@@ -197,10 +195,9 @@ std::vector<uint8_t> refConvInt8(const std::vector<uint8_t> &x,
               if (iy < 0 || iy >= H || ix < 0 || ix >= W)
                 continue;
               for (int64_t c = 0; c < cg; ++c) {
-                int64_t xv =
-                    static_cast<int8_t>(x[((n * H + iy) * W + ix) * C +
-                                          g * cg + c]) -
-                    p.zpIn;
+                int64_t xv = static_cast<int8_t>(
+                                 x[((n * H + iy) * W + ix) * C + g * cg + c]) -
+                             p.zpIn;
                 int64_t wv = static_cast<int8_t>(
                                  w[((o * p.kh + ky) * p.kw + kx) * cg + c]) -
                              p.zpW;
@@ -244,8 +241,8 @@ LayerGraph convGraph(const ConvCase &cc, std::mt19937 &rng, TensorId &x,
   TensorId w = g.addConstant(
       "w", DType::I8, {cc.co, cc.k, cc.k, cc.c / cc.groups},
       randomBytes(cc.co * cc.k * cc.k * (cc.c / cc.groups), rng, -60, 60));
-  TensorId t = g.addConstant("tbl", DType::I8, {cc.co * 16},
-                             requantTable(cc.co, rng));
+  TensorId t =
+      g.addConstant("tbl", DType::I8, {cc.co * 16}, requantTable(cc.co, rng));
   y = addAct(g, "y", DType::I8, {cc.n, oh, ow, cc.co}, false, true);
   Layer l;
   l.name = "conv";
@@ -349,7 +346,8 @@ TEST(CodegenPacking, UnpackRestoresTheWeights) {
     plan.cols = tco;
     StatusOr<WeightImage> img = packWeights(chip, g, {plan});
     ASSERT_TRUE(img) << img.message();
-    EXPECT_EQ(img->layerTiles[0].size(), static_cast<size_t>((80 + tco - 1) / tco));
+    EXPECT_EQ(img->layerTiles[0].size(),
+              static_cast<size_t>((80 + tco - 1) / tco));
     for (const PackedTile &t : img->layerTiles[0]) {
       EXPECT_EQ(t.offset % 64, 0u);
       EXPECT_EQ(t.tableOffset % 16, 0u);
@@ -365,8 +363,8 @@ TEST(CodegenMatmul, ConstantAndActivationB) {
   LayerGraph g;
   int64_t M = 40, K = 96, N = 72;
   TensorId a = addAct(g, "a", DType::I8, {1, M, K}, true);
-  TensorId w = g.addConstant("w", DType::I8, {K, N},
-                             randomBytes(K * N, rng, -50, 50));
+  TensorId w =
+      g.addConstant("w", DType::I8, {K, N}, randomBytes(K * N, rng, -50, 50));
   TensorId t = g.addConstant("t", DType::I8, {N * 16}, requantTable(N, rng));
   TensorId h = addAct(g, "h", DType::I8, {1, M, N});
   MatmulParams mp;
@@ -501,15 +499,15 @@ TEST(CodegenResidency, IntermediatesStayInVtcm) {
     p.pt = p.pb = p.pl = p.pr = 1;
     p.requant = true;
     p.lo = 0;
-    TensorId w = g.addConstant("w" + std::to_string(i), DType::I8,
-                               {64, 3, 3, 64},
-                               randomBytes(64 * 9 * 64, rng, -20, 20));
+    TensorId w =
+        g.addConstant("w" + std::to_string(i), DType::I8, {64, 3, 3, 64},
+                      randomBytes(64 * 9 * 64, rng, -20, 20));
     TensorId t = g.addConstant("t" + std::to_string(i), DType::I8, {64 * 16},
                                requantTable(64, rng, 1.0 / 4096));
-    TensorId y = addAct(g, "y" + std::to_string(i), DType::I8,
-                        {1, 28, 28, 64}, false, i == 2);
-    g.layers.push_back({"conv" + std::to_string(i), LayerKind::Conv, p,
-                        {cur, w, t}, y});
+    TensorId y = addAct(g, "y" + std::to_string(i), DType::I8, {1, 28, 28, 64},
+                        false, i == 2);
+    g.layers.push_back(
+        {"conv" + std::to_string(i), LayerKind::Conv, p, {cur, w, t}, y});
     cur = y;
   }
   const ChipModel &chip = chipNamed("mobile-m");
@@ -525,9 +523,8 @@ TEST(CodegenResidency, IntermediatesStayInVtcm) {
   EXPECT_EQ(resident.outputs, ddr.outputs);
   EXPECT_LT(resident.stats.ddrBytes(), ddr.stats.ddrBytes());
   // The allocation never puts two live buffers on the same bytes.
-  Status proof = proveNoOverlap(
-      vtcmAllocation(chip, g, resident.seg.plan, opt),
-      chip.usableVtcmBytes());
+  Status proof = proveNoOverlap(vtcmAllocation(chip, g, resident.seg.plan, opt),
+                                chip.usableVtcmBytes());
   EXPECT_TRUE(proof) << proof.message();
 }
 
@@ -581,8 +578,8 @@ LayerGraph constantAddChain(std::mt19937 &rng) {
                         false, i == 2);
     EltwiseParams p;
     p.op = EltwiseOp::Add;
-    g.layers.push_back({"add" + std::to_string(i), LayerKind::Eltwise, p,
-                        {cur, c}, y});
+    g.layers.push_back(
+        {"add" + std::to_string(i), LayerKind::Eltwise, p, {cur, c}, y});
     cur = y;
   }
   return g;
@@ -606,9 +603,8 @@ TEST(CodegenPrefetch, ConstantOperandsOfConsecutiveLayers) {
   ASSERT_TRUE(compileAndRun(chip, g, ref, inputs, whole));
   EXPECT_EQ(tiled.outputs, whole.outputs);
   EXPECT_GT(tiled.seg.plan.tiles[1].numTiles, 1u);
-  Status proof =
-      proveNoOverlap(vtcmAllocation(chip, g, tiled.seg.plan, opt),
-                     chip.usableVtcmBytes());
+  Status proof = proveNoOverlap(vtcmAllocation(chip, g, tiled.seg.plan, opt),
+                                chip.usableVtcmBytes());
   EXPECT_TRUE(proof) << proof.message();
 }
 
@@ -670,5 +666,6 @@ TEST(CodegenPlanner, HeuristicSolverIsRecordedAndCorrect) {
   std::vector<Placement> io(g.tensors.size());
   StatusOr<NpuPlan> bad = planGraph(chip, g, io, opt);
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.message().find("unknown tiling solver 'z4'"), std::string::npos);
+  EXPECT_NE(bad.message().find("unknown tiling solver 'z4'"),
+            std::string::npos);
 }

@@ -79,7 +79,8 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
       dropped.set(i);
     }
     Builder b(&getContext());
-    auto fixedOffsets = module->getAttrOfType<DenseI64ArrayAttr>("tessel.io_offsets");
+    auto fixedOffsets =
+        module->getAttrOfType<DenseI64ArrayAttr>("tessel.io_offsets");
     if (fixedOffsets && fixedOffsets.size() != static_cast<int64_t>(numIO)) {
       module.emitError("tessel.io_offsets has ")
           << fixedOffsets.size() << " entries for " << numIO
@@ -112,7 +113,8 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
       io.push_back(b.getDictionaryAttr(
           {b.getNamedAttr("name", desc.get("name")),
            b.getNamedAttr("type", desc.get("type")),
-           b.getNamedAttr("role", b.getStringAttr(isInput ? "input" : "output")),
+           b.getNamedAttr("role",
+                          b.getStringAttr(isInput ? "input" : "output")),
            b.getNamedAttr("offset", b.getI64IntegerAttr(size)),
            b.getNamedAttr("bytes", b.getI64IntegerAttr(bytes))}));
       size += bytes;
@@ -136,8 +138,7 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
                         .getNumElements());
     int64_t arenaSize = llvm::alignTo(std::max<int64_t>(size, 1), 64);
     auto arenaType = MemRefType::get({arenaSize}, b.getI8Type());
-    auto weightsType =
-        cast<MemRefType>(main.getArgument(weightsArg).getType());
+    auto weightsType = cast<MemRefType>(main.getArgument(weightsArg).getType());
     auto ukType = LLVM::LLVMPointerType::get(&getContext());
 
     OpBuilder ob(module.getBodyRegion());
@@ -153,9 +154,9 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
       if (dropped.test(i))
         continue;
       Value off = arith::ConstantIndexOp::create(ob, loc, offsets[i]);
-      args.push_back(memref::ViewOp::create(ob, loc, main.getArgument(i).getType(),
-                                            block->getArgument(0), off,
-                                            ValueRange{}));
+      args.push_back(
+          memref::ViewOp::create(ob, loc, main.getArgument(i).getType(),
+                                 block->getArgument(0), off, ValueRange{}));
     }
     for (unsigned i = numIO; i < main.getNumArguments(); ++i) {
       if (static_cast<int>(i) == weightsArg) {
@@ -164,9 +165,9 @@ struct HostEntryPass : tessel::impl::CPUHostEntryBase<HostEntryPass> {
         args.push_back(block->getArgument(2));
       } else {
         Value off = arith::ConstantIndexOp::create(ob, loc, scratchOffset);
-        args.push_back(memref::ViewOp::create(
-            ob, loc, main.getArgument(i).getType(), block->getArgument(0), off,
-            ValueRange{}));
+        args.push_back(
+            memref::ViewOp::create(ob, loc, main.getArgument(i).getType(),
+                                   block->getArgument(0), off, ValueRange{}));
       }
     }
     // A private name: a global `main` in a shared object would collide with

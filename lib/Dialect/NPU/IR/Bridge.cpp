@@ -85,14 +85,14 @@ LogicalResult parseKind(Operation *op, StringRef what, StringRef value,
   std::string list;
   for (auto &[n, v] : names)
     list += (list.empty() ? "" : ", ") + n.str();
-  return op->emitOpError("unknown ") << what << " '" << value
-                                     << "' (expected one of " << list << ")";
+  return op->emitOpError("unknown ")
+         << what << " '" << value << "' (expected one of " << list << ")";
 }
 
 LogicalResult window(Operation *op, ArrayRef<int64_t> kernel,
-                     ArrayRef<int64_t> strides, ArrayRef<int64_t> pads,
-                     int &kh, int &kw, int &sh, int &sw, int &pt, int &pl,
-                     int &pb, int &pr) {
+                     ArrayRef<int64_t> strides, ArrayRef<int64_t> pads, int &kh,
+                     int &kw, int &sh, int &sw, int &pt, int &pl, int &pb,
+                     int &pr) {
   if (kernel.size() != 2 || strides.size() != 2 || pads.size() != 4)
     return op->emitOpError(
         "needs a 2-element kernel and strides and 4 pads [t, l, b, r]");
@@ -203,10 +203,9 @@ LogicalResult layerParamsFromOp(Operation *op, cg::Layer &layer) {
   }
   if (auto pl = dyn_cast<PoolOp>(op)) {
     cg::PoolParams p;
-    if (failed(parseKind<PoolKind>(op, "kind", pl.getKind(),
-                                   {{"max", PoolKind::Max},
-                                    {"avg", PoolKind::Avg}},
-                                   p.kind)))
+    if (failed(parseKind<PoolKind>(
+            op, "kind", pl.getKind(),
+            {{"max", PoolKind::Max}, {"avg", PoolKind::Avg}}, p.kind)))
       return failure();
     if (failed(window(op, pl.getKernel(), pl.getStrides(), pl.getPads(), p.kh,
                       p.kw, p.sh, p.sw, p.pt, p.pl, p.pb, p.pr)))
@@ -322,8 +321,8 @@ FailureOr<SegmentGraph> buildSegmentGraph(func::FuncOp func) {
     return func.emitError("an NPU segment needs a body");
   for (BlockArgument arg : func.getArguments()) {
     cg::Tensor t;
-    auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                  "tessel.name");
+    auto name =
+        func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "tessel.name");
     t.name = name ? name.str() : "arg" + std::to_string(arg.getArgNumber());
     t.isInput = true;
     if (failed(addValue(arg, std::move(t))))
@@ -337,14 +336,14 @@ FailureOr<SegmentGraph> buildSegmentGraph(func::FuncOp func) {
       t.isConstant = true;
       auto type = cast<RankedTensorType>(c.getType());
       std::string error;
-      if (std::optional<ArrayRef<char>> raw = graph::getRawBytes(c.getValue())) {
+      if (std::optional<ArrayRef<char>> raw =
+              graph::getRawBytes(c.getValue())) {
         t.data.assign(raw->begin(), raw->end());
       } else {
         FailureOr<ref::Tensor> rt = graph::toTensor(c.getValue(), error);
         if (failed(rt))
           return c.emitOpError("cannot read the constant: ") << error;
-        std::vector<char> bytes =
-            graph::toRawBytes(type.getElementType(), *rt);
+        std::vector<char> bytes = graph::toRawBytes(type.getElementType(), *rt);
         t.data.assign(bytes.begin(), bytes.end());
       }
       if (failed(addValue(c.getResult(), std::move(t))))
@@ -466,7 +465,8 @@ DictionaryAttr targetOptionsAttr(MLIRContext *ctx, const TargetOptions &o) {
       b.getNamedAttr("mos", b.getI64IntegerAttr(o.plan.maxChannelCores)));
   a.push_back(b.getNamedAttr("ols", b.getI64IntegerAttr(o.plan.overlapSplit)));
   a.push_back(b.getNamedAttr(
-      "split_size", b.getI64IntegerAttr(static_cast<int64_t>(o.plan.splitBytes))));
+      "split_size",
+      b.getI64IntegerAttr(static_cast<int64_t>(o.plan.splitBytes))));
   a.push_back(b.getNamedAttr("vtcm_limit_percent",
                              b.getF64FloatAttr(o.plan.vtcmLimitPercent)));
   a.push_back(b.getNamedAttr("dealloc_delay",
@@ -606,7 +606,8 @@ RecordedPlan readRecordedPlan(func::FuncOp func, const SegmentGraph &sg) {
   r.plan.weights.layerTiles.assign(g.layers.size(), {});
   for (size_t li = 0; li < g.layers.size(); ++li) {
     Operation *op = sg.layerOps[li];
-    if (std::optional<cg::TilePlan> t = tilingFromAttr(op->getAttr("npu.tiling"))) {
+    if (std::optional<cg::TilePlan> t =
+            tilingFromAttr(op->getAttr("npu.tiling"))) {
       r.plan.tiles[li] = *t;
       r.hasTiling = true;
     }
@@ -700,8 +701,8 @@ void writeWeights(func::FuncOp func, const SegmentGraph &sg,
       if (Operation *def = sg.values[i].getDefiningOp())
         def->setAttr("npu.const_offset",
                      b.getI64IntegerAttr(image.constOffset[i]));
-  auto type = RankedTensorType::get(
-      {static_cast<int64_t>(image.bytes.size())}, b.getIntegerType(8));
+  auto type = RankedTensorType::get({static_cast<int64_t>(image.bytes.size())},
+                                    b.getIntegerType(8));
   ArrayRef<char> bytes(reinterpret_cast<const char *>(image.bytes.data()),
                        image.bytes.size());
   func->setAttr("npu.weights",

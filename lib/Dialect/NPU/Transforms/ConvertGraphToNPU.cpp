@@ -21,9 +21,8 @@ namespace tessel::npu::ir {
 namespace {
 
 Value castTo(OpBuilder &b, Location loc, Value v, RankedTensorType type) {
-  return ConvertOp::create(b, loc, type, ValueRange{v},
-                           b.getStringAttr("cast"), nullptr, nullptr, nullptr,
-                           nullptr, nullptr)
+  return ConvertOp::create(b, loc, type, ValueRange{v}, b.getStringAttr("cast"),
+                           nullptr, nullptr, nullptr, nullptr, nullptr)
       .getResult();
 }
 

@@ -68,7 +68,8 @@ LogicalResult epilogueOf(g::ActivationAttr a, Epilogue &e, std::string &why) {
     e.act = "tanh";
     return success();
   default:
-    why = "the fused activation " + g::stringifyActivationKind(a.getKind()).str() +
+    why = "the fused activation " +
+          g::stringifyActivationKind(a.getKind()).str() +
           " has no NPU instruction";
     return failure();
   }
@@ -79,7 +80,8 @@ LogicalResult epilogueOf(g::ActivationAttr a, Epilogue &e, std::string &why) {
 Type GraphToNPULowering::computeType(Type t, std::string &why) const {
   if (isa<Float32Type, Float16Type>(t)) {
     if (!chip.supportsDType(DType::F16)) {
-      why = "chip " + chip.name + " computes no floats (float ops run on the "
+      why = "chip " + chip.name +
+            " computes no floats (float ops run on the "
             "CPU; quantize the model to run it on this chip)";
       return {};
     }
@@ -120,8 +122,7 @@ Value GraphToNPULowering::constantOf(ElementsAttr value, Type elementType,
         q.isSigned() ? IntegerType::Signless : IntegerType::Unsigned);
   auto type = RankedTensorType::get(shape, elementType);
   if (srcType.getNumElements() != type.getNumElements()) {
-    why = "constant of " + typeStr(srcType) + " cannot become " +
-          typeStr(type);
+    why = "constant of " + typeStr(srcType) + " cannot become " + typeStr(type);
     return {};
   }
   Type srcElement = srcType.getElementType();
@@ -183,13 +184,12 @@ FailureOr<Value> GraphToNPULowering::operand(Value v, std::string &why) {
   if (Value m = mapping.lookupOrNull(v))
     return m;
   if (auto c = v.getDefiningOp<g::ConstantOp>()) {
-    Type et = computeType(cast<RankedTensorType>(v.getType()).getElementType(),
-                          why);
+    Type et =
+        computeType(cast<RankedTensorType>(v.getType()).getElementType(), why);
     if (!et)
       return failure();
-    Value out = constantOf(c.getValue(),
-                           et, cast<RankedTensorType>(v.getType()).getShape(),
-                           why);
+    Value out = constantOf(c.getValue(), et,
+                           cast<RankedTensorType>(v.getType()).getShape(), why);
     if (!out)
       return failure();
     mapping.map(v, out);
@@ -244,10 +244,9 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
         b.setInsertionPointAfter(def);
       else
         b.setInsertionPointToStart(cast<BlockArgument>(out).getOwner());
-      cached = ConvertOp::create(
-                   b, loc, withElement(out.getType(), ct), ValueRange{out},
-                   b.getStringAttr("cast"), nullptr, nullptr, nullptr,
-                   nullptr, nullptr)
+      cached = ConvertOp::create(b, loc, withElement(out.getType(), ct),
+                                 ValueRange{out}, b.getStringAttr("cast"),
+                                 nullptr, nullptr, nullptr, nullptr, nullptr)
                    .getResult();
     }
     out = cached;
@@ -274,8 +273,8 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
   if (isa<g::ConstantOp>(op))
     return success(); // Materialized where used.
   {
-    bool quantized = isa<g::QuantizeOp, g::DequantizeOp, g::RequantizeOp,
-                         g::LutOp>(op);
+    bool quantized =
+        isa<g::QuantizeOp, g::DequantizeOp, g::RequantizeOp, g::LutOp>(op);
     for (Type t : op->getOperandTypes())
       quantized |= bool(g::getQuantizedElementType(t));
     for (Type t : op->getResultTypes())
@@ -404,8 +403,8 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     if (!isFloat(op->getOperand(0)))
       return fail("integer elementwise op without quantization parameters");
     Epilogue e;
-    if (failed(epilogueOf(op->getAttrOfType<g::ActivationAttr>("activation"),
-                          e, why)))
+    if (failed(epilogueOf(op->getAttrOfType<g::ActivationAttr>("activation"), e,
+                          why)))
       return failure();
     RankedTensorType rt = resultType();
     if (!rt)
@@ -414,8 +413,8 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     if (failed(get(op->getOperand(0), x)) || failed(get(op->getOperand(1), y)))
       return failure();
     Value r = EltwiseOp::create(b, loc, rt, ValueRange{x, y},
-                                b.getStringAttr(eop), nullptr, nullptr,
-                                nullptr, nullptr, nullptr, nullptr, nullptr)
+                                b.getStringAttr(eop), nullptr, nullptr, nullptr,
+                                nullptr, nullptr, nullptr, nullptr)
                   .getResult();
     if (e.clamp)
       r = ActOp::create(b, loc, rt, ValueRange{r}, b.getStringAttr("clamp"),
@@ -445,11 +444,11 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     Value x;
     if (failed(get(d.getLhs(), x)))
       return failure();
-    Value r = constantOf(
-        DenseElementsAttr::get(
-            RankedTensorType::get(ct.getShape(), b.getF32Type()),
-            ArrayRef<float>(recip)),
-        rt.getElementType(), ct.getShape(), why);
+    Value r =
+        constantOf(DenseElementsAttr::get(
+                       RankedTensorType::get(ct.getShape(), b.getF32Type()),
+                       ArrayRef<float>(recip)),
+                   rt.getElementType(), ct.getShape(), why);
     if (!r)
       return failure();
     mapping.map(d.getResult(),
@@ -479,9 +478,11 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
       flo = b.getF32FloatAttr(0);
     if (auto c = dyn_cast<g::ClipOp>(op)) {
       if (c.getMin())
-        flo = b.getF32FloatAttr(static_cast<float>(c.getMin()->convertToDouble()));
+        flo = b.getF32FloatAttr(
+            static_cast<float>(c.getMin()->convertToDouble()));
       if (c.getMax())
-        fhi = b.getF32FloatAttr(static_cast<float>(c.getMax()->convertToDouble()));
+        fhi = b.getF32FloatAttr(
+            static_cast<float>(c.getMax()->convertToDouble()));
     }
     mapping.map(op->getResult(0),
                 ActOp::create(b, loc, rt, ValueRange{x}, b.getStringAttr(kind),
@@ -526,13 +527,13 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     Value x;
     if (failed(get(op->getOperand(0), x)))
       return failure();
-    auto pool = PoolOp::create(
-        b, loc, rt, ValueRange{x},
-        b.getStringAttr(isa<g::MaxPoolOp>(op) ? "max" : "avg"),
-        b.getDenseI64ArrayAttr(kernel.asArrayRef()),
-        b.getDenseI64ArrayAttr(strides.asArrayRef()),
-        b.getDenseI64ArrayAttr(pads), countPad ? b.getUnitAttr() : nullptr,
-        nullptr);
+    auto pool =
+        PoolOp::create(b, loc, rt, ValueRange{x},
+                       b.getStringAttr(isa<g::MaxPoolOp>(op) ? "max" : "avg"),
+                       b.getDenseI64ArrayAttr(kernel.asArrayRef()),
+                       b.getDenseI64ArrayAttr(strides.asArrayRef()),
+                       b.getDenseI64ArrayAttr(pads),
+                       countPad ? b.getUnitAttr() : nullptr, nullptr);
     mapping.map(op->getResult(0), pool.getResult());
     return success();
   }
@@ -586,21 +587,22 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     Value x;
     if (failed(get(op->getOperand(0), x)))
       return failure();
-    mapping.map(op->getResult(0),
-                ReshapeOp::create(b, loc, rt, x).getResult());
+    mapping.map(op->getResult(0), ReshapeOp::create(b, loc, rt, x).getResult());
     return success();
   }
 
   if (auto c = dyn_cast<g::CastOp>(op)) {
     // Between float types the NPU value (f16) is already the result.
-    if (!isFloat(c.getInput()) || !isa<FloatType>(cast<RankedTensorType>(c.getResult().getType()).getElementType()))
+    if (!isFloat(c.getInput()) ||
+        !isa<FloatType>(
+            cast<RankedTensorType>(c.getResult().getType()).getElementType()))
       return fail("integer casts run on the CPU");
     // Both ends must be NPU float types (f64 and bf16 are not).
     if (!resultType())
       return failure();
-    if (!computeType(cast<RankedTensorType>(c.getInput().getType())
-                         .getElementType(),
-                     why))
+    if (!computeType(
+            cast<RankedTensorType>(c.getInput().getType()).getElementType(),
+            why))
       return failure();
     Value x;
     if (failed(get(c.getInput(), x)))
@@ -753,14 +755,15 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
   auto bytesConst = [&](std::vector<char> bytes) -> Value {
     auto type = RankedTensorType::get({static_cast<int64_t>(bytes.size())},
                                       b.getIntegerType(8));
-    return ConstantOp::create(b, loc, type,
-                              g::elementsFromRawBytes(type, bytes, "npu_table"));
+    return ConstantOp::create(
+        b, loc, type, g::elementsFromRawBytes(type, bytes, "npu_table"));
   };
   auto scaleConst = [&](double scale) -> Value {
     auto type = RankedTensorType::get({1}, b.getF32Type());
     return ConstantOp::create(
         b, loc, type,
-        DenseElementsAttr::get(type, ArrayRef<float>{static_cast<float>(scale)}));
+        DenseElementsAttr::get(type,
+                               ArrayRef<float>{static_cast<float>(scale)}));
   };
   for (Type t : op->getResultTypes())
     if (!computeType(cast<RankedTensorType>(t).getElementType(), why))
@@ -785,11 +788,11 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
     if (!elem(x).isF32())
       return fail("the input is not available in f32 on the NPU");
     mapping.map(q.getResult(),
-                ConvertOp::create(b, loc, rt, ValueRange{x, scaleConst(p->scales[0])},
-                                  b.getStringAttr("quant"), nullptr, nullptr,
-                                  b.getI64IntegerAttr(p->zeroPoints[0]),
-                                  b.getI64IntegerAttr(p->qmin),
-                                  b.getI64IntegerAttr(p->qmax))
+                ConvertOp::create(
+                    b, loc, rt, ValueRange{x, scaleConst(p->scales[0])},
+                    b.getStringAttr("quant"), nullptr, nullptr,
+                    b.getI64IntegerAttr(p->zeroPoints[0]),
+                    b.getI64IntegerAttr(p->qmin), b.getI64IntegerAttr(p->qmax))
                     .getResult());
     return success();
   }
@@ -803,7 +806,8 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
     if (failed(get(d.getInput(), x)))
       return failure();
     mapping.map(d.getResult(),
-                ConvertOp::create(b, loc, rt, ValueRange{x, scaleConst(p->scales[0])},
+                ConvertOp::create(b, loc, rt,
+                                  ValueRange{x, scaleConst(p->scales[0])},
                                   b.getStringAttr("dequant"), nullptr,
                                   b.getI64IntegerAttr(p->zeroPoints[0]),
                                   nullptr, nullptr, nullptr)
@@ -827,9 +831,9 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
         bnd = clip.getMax() ? clip.getMax()->convertToDouble()
                             : std::numeric_limits<double>::infinity();
       }
-      std::tie(lo, hi) = ref::activationClamp(kind, a, bnd, out->scales[0],
-                                              out->zeroPoints[0], out->qmin,
-                                              out->qmax);
+      std::tie(lo, hi) =
+          ref::activationClamp(kind, a, bnd, out->scales[0], out->zeroPoints[0],
+                               out->qmin, out->qmax);
     }
     Value x;
     if (failed(get(op->getOperand(0), x)))
@@ -893,20 +897,19 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
       Value table = bytesConst(requantTable(st->requants, n, bias));
       ArrayRef<int64_t> pads = conv.getPads();
       auto ks = wt.getShape();
-      mapping.map(conv.getResult(),
-                  ConvOp::create(
-                      b, loc, rt, ValueRange{x, w, table},
-                      b.getDenseI64ArrayAttr({ks[1], ks[2]}),
-                      b.getDenseI64ArrayAttr(conv.getStrides()),
-                      b.getDenseI64ArrayAttr(conv.getDilations()),
-                      b.getDenseI64ArrayAttr({pads[0], pads[1], pads[2], pads[3]}),
-                      b.getI64IntegerAttr(conv.getGroup()), b.getUnitAttr(),
-                      b.getI64IntegerAttr(pin->zeroPoints[0]),
-                      b.getI64IntegerAttr(zw),
-                      b.getI64IntegerAttr(st->zeroPoint),
-                      b.getI64IntegerAttr(st->lo), b.getI64IntegerAttr(st->hi),
-                      nullptr, nullptr)
-                      .getResult());
+      mapping.map(
+          conv.getResult(),
+          ConvOp::create(
+              b, loc, rt, ValueRange{x, w, table},
+              b.getDenseI64ArrayAttr({ks[1], ks[2]}),
+              b.getDenseI64ArrayAttr(conv.getStrides()),
+              b.getDenseI64ArrayAttr(conv.getDilations()),
+              b.getDenseI64ArrayAttr({pads[0], pads[1], pads[2], pads[3]}),
+              b.getI64IntegerAttr(conv.getGroup()), b.getUnitAttr(),
+              b.getI64IntegerAttr(pin->zeroPoints[0]), b.getI64IntegerAttr(zw),
+              b.getI64IntegerAttr(st->zeroPoint), b.getI64IntegerAttr(st->lo),
+              b.getI64IntegerAttr(st->hi), nullptr, nullptr)
+              .getResult());
       return success();
     }
     // matmul: a constant [K][N] right operand.
@@ -915,19 +918,18 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
         return fail("a batched constant right operand");
     if (wt.getRank() < 2)
       return fail("a rank-1 right operand");
-    w = constantOf(wc.getValue(), wt.getElementType(), wt.getShape().take_back(2),
-                   why);
+    w = constantOf(wc.getValue(), wt.getElementType(),
+                   wt.getShape().take_back(2), why);
     if (!w)
       return failure();
     Value table = bytesConst(requantTable(st->requants, n, bias));
     mapping.map(op->getResult(0),
-                MatmulOp::create(b, loc, rt, ValueRange{x, w, table},
-                                 b.getUnitAttr(), b.getUnitAttr(),
-                                 b.getI64IntegerAttr(pin->zeroPoints[0]),
-                                 b.getI64IntegerAttr(zw),
-                                 b.getI64IntegerAttr(st->zeroPoint),
-                                 b.getI64IntegerAttr(st->lo),
-                                 b.getI64IntegerAttr(st->hi), nullptr, nullptr)
+                MatmulOp::create(
+                    b, loc, rt, ValueRange{x, w, table}, b.getUnitAttr(),
+                    b.getUnitAttr(), b.getI64IntegerAttr(pin->zeroPoints[0]),
+                    b.getI64IntegerAttr(zw), b.getI64IntegerAttr(st->zeroPoint),
+                    b.getI64IntegerAttr(st->lo), b.getI64IntegerAttr(st->hi),
+                    nullptr, nullptr)
                     .getResult());
     return success();
   }
@@ -944,20 +946,19 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
     support::Requant rb = st->isMul ? identity : st->add.rhs;
     support::Requant ro = st->isMul ? st->mul : st->add.out;
     StringRef kind = st->isMul ? "mul" : st->isSub ? "sub" : "add";
-    mapping.map(
-        op->getResult(0),
-        EltwiseOp::create(
-            b, loc, rt,
-            ValueRange{x, y, bytesConst(requantTable({ra}, 1, {})),
-                       bytesConst(requantTable({rb}, 1, {})),
-                       bytesConst(requantTable({ro}, 1, {}))},
-            b.getStringAttr(kind), b.getUnitAttr(),
-            TypeAttr::get(b.getI32Type()),
-            b.getI64IntegerAttr(st->lhs.zeroPoints[0]),
-            b.getI64IntegerAttr(st->rhs.zeroPoints[0]),
-            b.getI64IntegerAttr(st->out.zeroPoints[0]),
-            b.getI64IntegerAttr(st->lo), b.getI64IntegerAttr(st->hi))
-            .getResult());
+    mapping.map(op->getResult(0),
+                EltwiseOp::create(
+                    b, loc, rt,
+                    ValueRange{x, y, bytesConst(requantTable({ra}, 1, {})),
+                               bytesConst(requantTable({rb}, 1, {})),
+                               bytesConst(requantTable({ro}, 1, {}))},
+                    b.getStringAttr(kind), b.getUnitAttr(),
+                    TypeAttr::get(b.getI32Type()),
+                    b.getI64IntegerAttr(st->lhs.zeroPoints[0]),
+                    b.getI64IntegerAttr(st->rhs.zeroPoints[0]),
+                    b.getI64IntegerAttr(st->out.zeroPoints[0]),
+                    b.getI64IntegerAttr(st->lo), b.getI64IntegerAttr(st->hi))
+                    .getResult());
     return success();
   }
   if (auto l = dyn_cast<g::LutOp>(op)) {
@@ -975,8 +976,8 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
       table[i] = static_cast<char>(l.getTable()[i]);
     mapping.map(l.getResult(),
                 ActOp::create(b, loc, rt, ValueRange{x, bytesConst(table)},
-                              b.getStringAttr("lut"), nullptr, nullptr,
-                              nullptr, nullptr)
+                              b.getStringAttr("lut"), nullptr, nullptr, nullptr,
+                              nullptr)
                     .getResult());
     return success();
   }

@@ -206,13 +206,15 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
     const ChipModel &c = **chipModel;
     if (cores == 0 || cores > c.cores) {
       module.emitError("--cores=")
-          << static_cast<unsigned>(cores) << " is outside [1, " << c.cores << "]: chip " << c.name
-          << " has " << c.cores << " core" << (c.cores == 1 ? "" : "s");
+          << static_cast<unsigned>(cores) << " is outside [1, " << c.cores
+          << "]: chip " << c.name << " has " << c.cores << " core"
+          << (c.cores == 1 ? "" : "s");
       return signalPassFailure();
     }
     if (mos == 0 || mos > cores) {
-      module.emitError("--mos=") << static_cast<unsigned>(mos) << " must be in [1, --cores=" << static_cast<unsigned>(cores)
-                                 << "]";
+      module.emitError("--mos=")
+          << static_cast<unsigned>(mos)
+          << " must be in [1, --cores=" << static_cast<unsigned>(cores) << "]";
       return signalPassFailure();
     }
     if (vtcmLimitPercent == 0 || vtcmLimitPercent > 100) {
@@ -260,7 +262,8 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
       onNpu.push_back(why.empty());
       if (!why.empty())
         fallbacks.push_back(b.getDictionaryAttr(
-            {b.getNamedAttr("op", b.getStringAttr(op->getName().getStringRef())),
+            {b.getNamedAttr("op",
+                            b.getStringAttr(op->getName().getStringRef())),
              b.getNamedAttr("name", b.getStringAttr(opLabel(op))),
              b.getNamedAttr("reason", b.getStringAttr(why))}));
     };
@@ -362,10 +365,10 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
       if (auto arg = dyn_cast<BlockArgument>(v))
         argName = main.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                     "tessel.name");
-      f.setArgAttr(i, "tessel.name",
-                   argName ? argName
-                           : StringAttr::get(ctx, name + ".in" +
-                                                      std::to_string(i)));
+      f.setArgAttr(
+          i, "tessel.name",
+          argName ? argName
+                  : StringAttr::get(ctx, name + ".in" + std::to_string(i)));
     }
     for (Operation *op : run) {
       for (Value v : op->getOperands())

@@ -98,8 +98,7 @@ void writeResidency(func::FuncOp f, const SegmentGraph &sg,
 }
 
 /// Runs `fn` on every NPU segment's graph.
-template <typename Fn>
-LogicalResult forEachSegment(ModuleOp module, Fn fn) {
+template <typename Fn> LogicalResult forEachSegment(ModuleOp module, Fn fn) {
   FailureOr<Target> target = readTarget(module);
   if (failed(target))
     return failure();
@@ -113,14 +112,12 @@ LogicalResult forEachSegment(ModuleOp module, Fn fn) {
 
 struct FuseLayersPass : impl::NPUFuseLayersBase<FuseLayersPass> {
   void runOnOperation() override {
-    if (failed(forEachSegment(
-            getOperation(),
-            [](func::FuncOp f, SegmentGraph &sg, Target &t) {
-              writeResidency(f, sg,
-                             cg::initialResidency(*t.chip, sg.graph,
-                                                  t.options.plan));
-              return success();
-            })))
+    if (failed(forEachSegment(getOperation(), [](func::FuncOp f,
+                                                 SegmentGraph &sg, Target &t) {
+          writeResidency(
+              f, sg, cg::initialResidency(*t.chip, sg.graph, t.options.plan));
+          return success();
+        })))
       signalPassFailure();
   }
 };
@@ -185,9 +182,8 @@ void setArena(ModuleOp module, ArrayRef<std::pair<StringRef, int64_t>> kv) {
 }
 
 /// The segment's I/O placements, by tensor.
-FailureOr<std::vector<cg::Placement>> ioPlacements(ModuleOp module,
-                                                   func::FuncOp f,
-                                                   const SegmentGraph &sg) {
+FailureOr<std::vector<cg::Placement>>
+ioPlacements(ModuleOp module, func::FuncOp f, const SegmentGraph &sg) {
   FailureOr<SegmentIO> io = segmentIO(module, f);
   if (failed(io))
     return failure();
@@ -229,7 +225,8 @@ struct AllocatePass : impl::NPUAllocateBase<AllocatePass> {
       cg::PlanOptions po = target->options.plan;
       po.ddrScratchBase = npuScratch;
       cg::NpuPlan plan = rp.plan;
-      if (Status s = cg::allocateMemory(*target->chip, sg->graph, *io, po, plan);
+      if (Status s =
+              cg::allocateMemory(*target->chip, sg->graph, *io, po, plan);
           !s) {
         (void)planError(f, *sg, s.message());
         return signalPassFailure();
@@ -259,8 +256,8 @@ struct AllocatePass : impl::NPUAllocateBase<AllocatePass> {
                       {"arena_bytes", arena}});
     if (static_cast<uint64_t>(arena) > target->chip->ddrBytes) {
       module.emitError("the model needs a DDR arena of ")
-          << arena << " bytes, more than chip " << target->chip->name
-          << "'s " << target->chip->ddrBytes << " bytes";
+          << arena << " bytes, more than chip " << target->chip->name << "'s "
+          << target->chip->ddrBytes << " bytes";
       return signalPassFailure();
     }
   }
@@ -302,9 +299,9 @@ struct SchedulePass : impl::NPUScheduleBase<SchedulePass> {
           }
           int32_t layer = program->layerAt(c, i);
           InstOp::create(b, f.getLoc(), disassemble(*instr),
-                         layer >= 0 ? b.getStringAttr(
-                                          program->layerNames[layer])
-                                    : StringAttr());
+                         layer >= 0
+                             ? b.getStringAttr(program->layerNames[layer])
+                             : StringAttr());
         }
       }
     }
@@ -366,8 +363,7 @@ FailureOr<SegmentIO> segmentIO(ModuleOp module, func::FuncOp segment) {
         return static_cast<uint64_t>(a.getInt());
     } else if (auto c = v.getDefiningOp<func::CallOp>()) {
       if (auto a = c->getAttrOfType<DenseI64ArrayAttr>("npu.result_offsets"))
-        return static_cast<uint64_t>(
-            a[cast<OpResult>(v).getResultNumber()]);
+        return static_cast<uint64_t>(a[cast<OpResult>(v).getResultNumber()]);
     }
     return emitError(v.getLoc(), "a segment operand has no arena offset "
                                  "(run tessel-npu-allocate)");

@@ -7,8 +7,8 @@
 
 namespace tessel::npu::cg {
 
-StatusOr<StepProgram> lowerGraph(const ChipModel &chip,
-                                 const LayerGraph &graph, const NpuPlan &plan,
+StatusOr<StepProgram> lowerGraph(const ChipModel &chip, const LayerGraph &graph,
+                                 const NpuPlan &plan,
                                  const EmitOptions &options) {
   using R = StatusOr<StepProgram>;
   size_t L = graph.layers.size();
@@ -23,8 +23,8 @@ StatusOr<StepProgram> lowerGraph(const ChipModel &chip,
     if (Status s = lowerLayer(ctx, steps[li]); !s)
       return R(s);
     cores = std::max<uint32_t>(
-        cores, static_cast<uint32_t>(std::max(steps[li].body.size(),
-                                              steps[li].prologue.size())));
+        cores, static_cast<uint32_t>(
+                   std::max(steps[li].body.size(), steps[li].prologue.size())));
   }
   sp.cores.resize(cores);
   // A prologue runs during the previous layer: it may only write VTCM the
@@ -57,7 +57,8 @@ StatusOr<StepProgram> lowerGraph(const ChipModel &chip,
   for (size_t li = 0; li < L; ++li) {
     for (uint32_t c = 0; c < cores; ++c) {
       std::vector<Step> &out = sp.cores[c];
-      auto part = [&](std::vector<std::vector<Step>> &v) -> std::vector<Step> & {
+      auto part =
+          [&](std::vector<std::vector<Step>> &v) -> std::vector<Step> & {
         if (v.size() <= c)
           v.resize(c + 1);
         return v[c];
@@ -67,9 +68,9 @@ StatusOr<StepProgram> lowerGraph(const ChipModel &chip,
       if (li == 0 || !options.prefetch)
         for (Step &s : part(steps[li].prologue))
           out.push_back(std::move(s));
-      std::vector<Step> *next =
-          options.prefetch && li + 1 < L ? &part(steps[li + 1].prologue)
-                                         : nullptr;
+      std::vector<Step> *next = options.prefetch && li + 1 < L
+                                    ? &part(steps[li + 1].prologue)
+                                    : nullptr;
       bool placed = next == nullptr;
       for (Step &s : body) {
         bool compute = isCompute(s);

@@ -367,8 +367,7 @@ struct Checker {
       return fail("padding must be smaller than the window");
     int64_t oh = convOutSize(x->shape[1], p.kh, p.sh, 1, p.pt, p.pb);
     int64_t ow = convOutSize(x->shape[2], p.kw, p.sw, 1, p.pl, p.pr);
-    if (out.shape !=
-        std::vector<int64_t>{x->shape[0], oh, ow, x->shape[3]})
+    if (out.shape != std::vector<int64_t>{x->shape[0], oh, ow, x->shape[3]})
       return fail("output " + shapeStr(out.shape) + " should be " +
                   shapeStr({x->shape[0], oh, ow, x->shape[3]}));
     return true;

@@ -1,4 +1,5 @@
-//===- LowerCommon.h - Shared pieces of the layer lowerings ------*- C++ -*-===//
+//===- LowerCommon.h - Shared pieces of the layer lowerings ------*- C++
+//-*-===//
 #ifndef TESSEL_LIB_TARGET_NPU_CODEGEN_LOWERCOMMON_H
 #define TESSEL_LIB_TARGET_NPU_CODEGEN_LOWERCOMMON_H
 
@@ -45,8 +46,8 @@ struct TileTask {
 /// Emits the tasks of one core in software-pipelined order: loads(0), then
 /// for every i: loads(i+1), compute(i), stores(i). With `prologue`, the
 /// first tile's constant loads go to the layer's prologue.
-void pipelineTasks(std::vector<TileTask> &tasks, uint32_t core,
-                   int32_t mark, bool prologue, LayerSteps &out);
+void pipelineTasks(std::vector<TileTask> &tasks, uint32_t core, int32_t mark,
+                   bool prologue, LayerSteps &out);
 
 /// Per-layer helpers over the plan.
 struct LayerEnv {
@@ -92,15 +93,13 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
                  LayerSteps &out);
 
 std::vector<TilePlan> matmulCandidates(const PlanContext &ctx);
-std::vector<BufferReq> matmulBuffers(const PlanContext &ctx,
-                                     const TilePlan &p);
+std::vector<BufferReq> matmulBuffers(const PlanContext &ctx, const TilePlan &p);
 LayerCost matmulCost(const PlanContext &ctx, const TilePlan &p);
 Status lowerMatmul(const LowerContext &ctx, const PlanContext &pc,
                    LayerSteps &out);
 
 std::vector<TilePlan> vectorCandidates(const PlanContext &ctx);
-std::vector<BufferReq> vectorBuffers(const PlanContext &ctx,
-                                     const TilePlan &p);
+std::vector<BufferReq> vectorBuffers(const PlanContext &ctx, const TilePlan &p);
 LayerCost vectorCost(const PlanContext &ctx, const TilePlan &p);
 Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
                    LayerSteps &out);

@@ -206,8 +206,8 @@ std::vector<BufferReq> convBuffers(const PlanContext &ctx, const TilePlan &p) {
   const Geom &g = s.g;
   std::vector<BufferReq> r;
   uint64_t es = dtypeBytes(g.in), oes = dtypeBytes(g.out);
-  size_t tilesPerCore =
-      ceilDiv(s.rowTileCount, s.rowCores) * ceilDiv(s.chanTileCount, s.chanCores);
+  size_t tilesPerCore = ceilDiv(s.rowTileCount, s.rowCores) *
+                        ceilDiv(s.chanTileCount, s.chanCores);
   if (s.stageIn) {
     uint64_t bytes = inRowsFor(g, s.toh) * g.W * s.tci * es;
     size_t loads = ceilDiv(s.rowTileCount, s.rowCores) *
@@ -286,15 +286,15 @@ LayerCost convCost(const PlanContext &ctx, const TilePlan &p) {
   uint64_t epilogue =
       s.stageOut ? dmaCycles(chip, outTile, 1) + chip.dmaLatencyCycles : 0;
   LayerCost c;
-  c.cycles = std::max({tiles * cc, vec, dma,
-                       static_cast<uint64_t>(ddrCycles)}) +
-             prologue + epilogue +
-             (p.cores > 1 ? std::max<uint32_t>(1, chip.nocLatencyCycles) : 0);
+  c.cycles =
+      std::max({tiles * cc, vec, dma, static_cast<uint64_t>(ddrCycles)}) +
+      prologue + epilogue +
+      (p.cores > 1 ? std::max<uint32_t>(1, chip.nocLatencyCycles) : 0);
   c.ddrBytes = allBytes;
   c.tiles = s.rowTileCount * s.chanTileCount;
   if (!g.pool)
-    c.macs = static_cast<uint64_t>(g.N * g.OH * g.OW * g.CO) * g.kh * g.kw *
-             g.cg;
+    c.macs =
+        static_cast<uint64_t>(g.N * g.OH * g.OW * g.CO) * g.kh * g.kw * g.cg;
   return c;
 }
 
@@ -405,8 +405,8 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
             inK ^= 1;
             curInRow = static_cast<int64_t>(ri);
             curInChan = chanKey;
-            uint64_t src = px.addr +
-                           ((rt.n * g.H + ir.iy0) * g.W * g.C + ic0) * es;
+            uint64_t src =
+                px.addr + ((rt.n * g.H + ir.iy0) * g.W * g.C + ic0) * es;
             if (Status e = checkAddr(src, l); !e)
               return e;
             t.loads.push_back(dmaInstr(DmaDir::Load, src, inSlot[inK],
@@ -482,7 +482,8 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
           ci2.weights.offset = static_cast<uint32_t>(wSlot[wK]);
           ci2.out.offset = static_cast<uint32_t>(outAddr);
           if (cp.requant)
-            ci2.table.offset = static_cast<uint32_t>(wSlot[wK] + pt->tableOffset);
+            ci2.table.offset =
+                static_cast<uint32_t>(wSlot[wK] + pt->tableOffset);
           ci2.inType = g.in;
           ci2.weightType = g.wt;
           ci2.outType = g.out;
@@ -500,8 +501,7 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
           ci2.padBottom = static_cast<uint8_t>(ir.pb);
           ci2.padLeft = static_cast<uint8_t>(g.pl);
           ci2.padRight = static_cast<uint8_t>(g.pr);
-          ci2.groups = static_cast<uint16_t>(
-              g.groups > 1 ? tco / g.cog : 1);
+          ci2.groups = static_cast<uint16_t>(g.groups > 1 ? tco / g.cog : 1);
           ci2.zpIn = static_cast<int16_t>(cp.zpIn);
           ci2.zpWeight = static_cast<int16_t>(cp.zpW);
           if (cp.requant) {

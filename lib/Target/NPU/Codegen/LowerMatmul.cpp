@@ -128,9 +128,8 @@ std::vector<BufferReq> matmulBuffers(const PlanContext &ctx,
     if (myRows * myCols > 1)
       r.push_back({"out1", bytes, align, false});
   }
-  uint32_t wa = g.constB
-                    ? packedTileAlign(ctx.chip)
-                    : std::max(ctx.chip.alignWeight, ctx.chip.alignVector);
+  uint32_t wa = g.constB ? packedTileAlign(ctx.chip)
+                         : std::max(ctx.chip.alignWeight, ctx.chip.alignVector);
   uint64_t wb = bTileBytes(ctx, s);
   r.push_back({"wt0", wb, wa, g.constB});
   size_t wLoads = g.constB ? myCols : myCols * (g.bBatched ? g.batch : 1);
@@ -148,9 +147,8 @@ LayerCost matmulCost(const PlanContext &ctx, const TilePlan &p) {
   uint64_t Ct = ceilDiv(s.colTileCount, s.colCores);
   uint64_t tiles = R * Ct;
   uint64_t cc = matmulCycles(chip, s.tm, s.tn, g.K, g.a);
-  uint64_t vec = g.floatEpilogue
-                     ? tiles * 2 * vectorCycles(chip, s.tm * s.tn, 1, oes)
-                     : 0;
+  uint64_t vec =
+      g.floatEpilogue ? tiles * 2 * vectorCycles(chip, s.tm * s.tn, 1, oes) : 0;
   uint64_t aTile = s.tm * g.K * es;
   uint64_t aLoads = s.stageA ? R * (p.weightsOuter ? Ct : 1) : 0;
   uint64_t bTile = bTileBytes(ctx, s);
@@ -167,9 +165,9 @@ LayerCost matmulCost(const PlanContext &ctx, const TilePlan &p) {
   uint64_t epilogue =
       s.stageOut ? dmaCycles(chip, outTile, 1) + chip.dmaLatencyCycles : 0;
   LayerCost c;
-  c.cycles = std::max({tiles * cc, vec, dma,
-                       static_cast<uint64_t>(ddrCycles)}) +
-             prologue + epilogue;
+  c.cycles =
+      std::max({tiles * cc, vec, dma, static_cast<uint64_t>(ddrCycles)}) +
+      prologue + epilogue;
   c.ddrBytes = allBytes;
   c.tiles = s.rowTileCount * s.colTileCount;
   c.macs = static_cast<uint64_t>(g.batch * g.M * g.N * g.K);
@@ -225,8 +223,7 @@ Status lowerMatmul(const LowerContext &ctx, const PlanContext &pc,
   const Tensor &A = ctx.graph.tensor(g.ta), &Y = ctx.graph.tensor(g.ty);
   const Placement &pa = env.place(g.ta), &py = env.place(g.ty),
                   &pb = env.place(g.tb);
-  uint64_t es = dtypeBytes(g.a), bes = dtypeBytes(g.b),
-           oes = dtypeBytes(g.out);
+  uint64_t es = dtypeBytes(g.a), bes = dtypeBytes(g.b), oes = dtypeBytes(g.out);
   uint64_t pitchA = rowPitch(A, pa, rowDimsOf(A));
   uint64_t pitchY = rowPitch(Y, py, rowDimsOf(Y));
 

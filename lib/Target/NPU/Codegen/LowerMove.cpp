@@ -30,9 +30,8 @@ uint64_t addrOf(const LayerEnv &env, TensorId id) {
 /// is the whole input dim merge with the dim before them.
 void sliceXfers(const std::vector<int64_t> &inShape,
                 const std::vector<int64_t> &starts,
-                const std::vector<int64_t> &outShape, uint64_t es,
-                uint64_t src, uint64_t dst, uint64_t dstRowStride,
-                std::vector<Xfer> &out) {
+                const std::vector<int64_t> &outShape, uint64_t es, uint64_t src,
+                uint64_t dst, uint64_t dstRowStride, std::vector<Xfer> &out) {
   // Merged dims: (in size, out size, start).
   struct D {
     int64_t in, out, start;

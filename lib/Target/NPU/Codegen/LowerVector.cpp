@@ -84,8 +84,8 @@ VView buildView(const PlanContext &ctx) {
   std::vector<std::vector<int64_t>> eff;
   for (TensorId id : ids)
     eff.push_back(effStrides(g.tensor(id), ctx.placementOf(id), S));
-  bool keepLast = l.kind == LayerKind::Convert &&
-                  l.as<ConvertParams>().perChannel;
+  bool keepLast =
+      l.kind == LayerKind::Convert && l.as<ConvertParams>().perChannel;
   // Groups of merged dims: size and per-operand innermost stride.
   struct Dim {
     int64_t size;
@@ -176,8 +176,7 @@ bool denseResident(const PlanContext &ctx, TensorId id) {
 }
 
 uint32_t eltwiseTables(const Layer &l) {
-  return l.kind == LayerKind::Eltwise && l.as<EltwiseParams>().requant ? 3
-                                                                       : 0;
+  return l.kind == LayerKind::Eltwise && l.as<EltwiseParams>().requant ? 3 : 0;
 }
 
 } // namespace
@@ -283,9 +282,9 @@ LayerCost vectorCost(const PlanContext &ctx, const TilePlan &p) {
     bool ldIn = !denseResident(ctx, l.inputs[0]) || ti != g.inner;
     bool stOut = !denseResident(ctx, l.output) || ti != g.inner;
     uint64_t bytes = my * ((ldIn ? inB : 0) + (stOut ? outB : 0));
-    uint64_t vc = my * vectorCycles(chip, to * g.n * ti, 1,
-                                    std::max(dtypeBytes(g.in),
-                                             dtypeBytes(g.out)));
+    uint64_t vc =
+        my * vectorCycles(chip, to * g.n * ti, 1,
+                          std::max(dtypeBytes(g.in), dtypeBytes(g.out)));
     c.cycles = std::max(vc, dmaCycles(chip, bytes, my * 2)) +
                (ldIn ? dmaCycles(chip, inB, 1) : 0) + chip.dmaLatencyCycles;
     c.ddrBytes = bytes * cores;
@@ -337,16 +336,15 @@ std::vector<TilePlan> vectorCandidates(const PlanContext &ctx) {
         if (p.cores != cores && cores > 1)
           continue;
         if (ctx.overlapSplit > 1 && tiles < ctx.overlapSplit &&
-            rows * outer >= ctx.overlapSplit && tc == cols &&
-            tr > 1)
+            rows * outer >= ctx.overlapSplit && tc == cols && tr > 1)
           continue;
         out.push_back(p);
       }
   };
   if (l.kind == LayerKind::Reduce) {
     RGeom g = rgeom(ctx);
-    int64_t gran = std::max<int64_t>(
-        1, ctx.chip.alignVector / std::max(1u, dtypeBytes(g.in)));
+    int64_t gran = std::max<int64_t>(1, ctx.chip.alignVector /
+                                            std::max(1u, dtypeBytes(g.in)));
     addPlans(g.outer, g.inner, 1, gran);
     // Resident operands are read in place only when whole rows are.
     if (denseResident(ctx, l.inputs[0]) || denseResident(ctx, l.output)) {
@@ -362,10 +360,14 @@ std::vector<TilePlan> vectorCandidates(const PlanContext &ctx) {
         for (int64_t o = 0; o < g.outer && ok; o += p.rows) {
           if (denseResident(ctx, l.inputs[0]))
             ok &= (ctx.placementOf(l.inputs[0]).addr +
-                   o * g.n * g.inner * dtypeBytes(g.in)) % a == 0;
+                   o * g.n * g.inner * dtypeBytes(g.in)) %
+                      a ==
+                  0;
           if (denseResident(ctx, l.output))
             ok &= (ctx.placementOf(l.output).addr +
-                   o * g.inner * dtypeBytes(g.out)) % a == 0;
+                   o * g.inner * dtypeBytes(g.out)) %
+                      a ==
+                  0;
         }
         if (ok)
           aligned.push_back(p);
@@ -375,8 +377,8 @@ std::vector<TilePlan> vectorCandidates(const PlanContext &ctx) {
     return out;
   }
   VView v = buildView(ctx);
-  int64_t gran = std::max<int64_t>(
-      1, ctx.chip.alignVector / std::max(1u, dtypeBytes(v.out.dt)));
+  int64_t gran = std::max<int64_t>(1, ctx.chip.alignVector /
+                                          std::max(1u, dtypeBytes(v.out.dt)));
   addPlans(v.rows, v.cols, v.outerCount(), gran);
   // In-place operands must be aligned at every tile.
   std::vector<TilePlan> aligned;
@@ -392,8 +394,7 @@ std::vector<TilePlan> vectorCandidates(const PlanContext &ctx) {
         ok = false;
       for (int64_t r = 0; r < v.rows && ok; r += t.tr)
         for (int64_t c = 0; c < v.cols && ok; c += t.tc)
-          ok &= (pl.addr + (r * o.rs + c * o.cs) * es) %
-                    ctx.chip.alignVector ==
+          ok &= (pl.addr + (r * o.rs + c * o.cs) * es) % ctx.chip.alignVector ==
                 0;
       // Outer offsets: every outer stride must keep the alignment.
       for (int64_t s : o.outerStride)
@@ -446,8 +447,8 @@ Status lowerTranspose(const LowerContext &ctx, const PlanContext &pc,
     if (!a)
       return a.status();
     inAddr = *a;
-    uint64_t src = x.isConstant ? env.constAddr(l.inputs[0])
-                                : env.place(l.inputs[0]).addr;
+    uint64_t src =
+        x.isConstant ? env.constAddr(l.inputs[0]) : env.place(l.inputs[0]).addr;
     if (Status e = checkAddr(src, l); !e)
       return e;
     t.loads.push_back(dmaInstr(DmaDir::Load, src, inAddr, 1, x.bytes()));
@@ -505,11 +506,12 @@ Status lowerReduce(const LowerContext &ctx, const PlanContext &pc,
   std::vector<T> all;
   for (int64_t o = 0; o < g.outer; o += to)
     for (int64_t i = 0; i < g.inner; i += ti)
-      all.push_back({o, std::min(g.outer, o + to), i, std::min(g.inner, i + ti)});
+      all.push_back(
+          {o, std::min(g.outer, o + to), i, std::min(g.inner, i + ti)});
   uint32_t cores = std::max<uint32_t>(1, p.cores);
   const Tensor &X = ctx.graph.tensor(l.inputs[0]);
-  uint64_t xBase = X.isConstant ? env.constAddr(l.inputs[0])
-                                : env.place(l.inputs[0]).addr;
+  uint64_t xBase =
+      X.isConstant ? env.constAddr(l.inputs[0]) : env.place(l.inputs[0]).addr;
   uint64_t yBase = env.place(l.output).addr;
   for (uint32_t core = 0; core < cores; ++core) {
     size_t b0 = all.size() * core / cores, b1 = all.size() * (core + 1) / cores;
@@ -617,17 +619,17 @@ Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
           auto a = single("lut");
           if (!a)
             return a.status();
-          task.constLoads.push_back(dmaInstr(
-              DmaDir::Load, env.constAddr(l.inputs[1]), *a, 1,
-              graph.tensor(l.inputs[1]).bytes()));
+          task.constLoads.push_back(
+              dmaInstr(DmaDir::Load, env.constAddr(l.inputs[1]), *a, 1,
+                       graph.tensor(l.inputs[1]).bytes()));
         }
         if (l.kind == LayerKind::Convert && env.hasBuffer("tbl")) {
           auto a = single("tbl");
           if (!a)
             return a.status();
-          task.constLoads.push_back(dmaInstr(
-              DmaDir::Load, env.constAddr(l.inputs[1]), *a, 1,
-              graph.tensor(l.inputs[1]).bytes()));
+          task.constLoads.push_back(
+              dmaInstr(DmaDir::Load, env.constAddr(l.inputs[1]), *a, 1,
+                       graph.tensor(l.inputs[1]).bytes()));
         }
         if (eltwiseTables(l)) {
           auto a = single("rq");
@@ -665,8 +667,8 @@ Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
           if (Status e = checkAddr(from, l); !e)
             return e;
           DmaInstr d = o.cs == 1 || bc == 1
-                           ? dmaInstr(DmaDir::Load, from, inSlot[i][inK[i]],
-                                      br, bc * es, o.rs * es, bc * es)
+                           ? dmaInstr(DmaDir::Load, from, inSlot[i][inK[i]], br,
+                                      bc * es, o.rs * es, bc * es)
                            : dmaInstr(DmaDir::Load, from, inSlot[i][inK[i]],
                                       br * bc, es, o.cs * es, es);
           if (o.cs != 1 && bc > 1 && br > 1)
@@ -725,8 +727,8 @@ Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
             if (src[i].cs > 1 && src[i].bc > 1)
               return Status::error("layer '" + l.name +
                                    "': a strided quantized operand");
-            c.inRowStride = irs == static_cast<uint32_t>(src[i].bc) ? kDense
-                                                                    : irs;
+            c.inRowStride =
+                irs == static_cast<uint32_t>(src[i].bc) ? kDense : irs;
             c.zpIn = i == 0 ? ep.zpA : ep.zpB;
             task.compute.push_back(c);
             src[i].addr = tmp[i];
@@ -810,8 +812,8 @@ Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
             return tb.status();
           uint64_t entry = cp.mode == ConvertMode::Requant ? kRequantEntryBytes
                                                            : kScaleEntryBytes;
-          c.table.offset = static_cast<uint32_t>(
-              *tb + (cp.perChannel ? tt.c0 * entry : 0));
+          c.table.offset =
+              static_cast<uint32_t>(*tb + (cp.perChannel ? tt.c0 * entry : 0));
         }
         c.rows = static_cast<uint32_t>(nr);
         c.cols = static_cast<uint32_t>(nc);

@@ -146,8 +146,7 @@ StatusOr<WeightImage> packWeights(const ChipModel &chip,
       }
       if (s.table != kNoTensor)
         std::memcpy(tile.data() + t.tableOffset,
-                    graph.tensor(s.table).data.data() +
-                        c0 * kRequantEntryBytes,
+                    graph.tensor(s.table).data.data() + c0 * kRequantEntryBytes,
                     n * kRequantEntryBytes);
       if (s.bias != kNoTensor) {
         unsigned bs = dtypeBytes(s.outType);

@@ -100,7 +100,7 @@ std::vector<Storage> analyze(const ChipModel &chip, const LayerGraph &g,
       continue;
     s.eligible = true;
     uint64_t es = dtypeBytes(t.dtype);
-    uint32_t a = spatial ? chip.alignActivation
+    uint32_t a = spatial  ? chip.alignActivation
                  : matrix ? chip.alignActivation
                           : chip.alignVector;
     if (denseOnly || (spatial && matrix) || a <= 1)
@@ -350,8 +350,9 @@ Status allocateMemory(const ChipModel &chip, const LayerGraph &graph,
     return s;
   if (plan.tiles.size() != graph.layers.size())
     return Status::error("the segment has no tiling (run tessel-npu-split)");
-  Planning P{chip, graph, opt, analyze(chip, graph, opt.residency, opt.cores),
-             {}, limitOf(chip, opt)};
+  Planning P{chip, graph,
+             opt,  analyze(chip, graph, opt.residency, opt.cores),
+             {},   limitOf(chip, opt)};
   if (Status s = setIo(P, ioPlacements); !s)
     return s;
   for (size_t i = 0; i < graph.tensors.size() && i < plan.placements.size();
@@ -386,8 +387,9 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
     return R(s);
   if (Status s = checkOptions(chip, opt); !s)
     return R(s);
-  Planning P{chip, graph, opt, analyze(chip, graph, opt.residency, opt.cores),
-             {}, limitOf(chip, opt)};
+  Planning P{chip, graph,
+             opt,  analyze(chip, graph, opt.residency, opt.cores),
+             {},   limitOf(chip, opt)};
   if (Status s = setIo(P, ioPlacements); !s)
     return R(s);
   // Start from the given residency, or with every eligible tensor resident
@@ -448,79 +450,78 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
       // A layer that fits only the full budget (not the one lowered for
       // fragmentation) gets the full budget.
       for (int widen = 0; widen < 2 && !best; ++widen) {
-      if (widen) {
-        if (tilingLimit >= P.limit)
-          break;
-        budget = P.limit > resident + reserve + slack
-                     ? P.limit - resident - reserve - slack
-                     : 0;
-      }
-      for (uint32_t cores = opt.cores; cores >= 1; cores /= 2) {
-        PlanContext pc = P.ctxFor(l, cores);
-        cands = candidateTiles(pc);
-        best = nullptr;
-        if (opt.wholeLayers) {
-          std::vector<TilePlan> whole;
-          for (TilePlan &c : cands)
-            if (c.cores == 1 && layerCost(pc, c).tiles == 1)
-              whole.push_back(c);
-          cands = whole;
-        }
-        // The heuristic tries big tiles first and stops after a few fits.
-        if (heuristic)
-          std::stable_sort(cands.begin(), cands.end(),
-                           [](const TilePlan &a, const TilePlan &b) {
-                             auto vol = [](const TilePlan &t) {
-                               return (t.rows ? t.rows : INT32_MAX) *
-                                      (t.cols ? t.cols : INT32_MAX);
-                             };
-                             return vol(a) > vol(b);
-                           });
-        unsigned fits = 0;
-        for (TilePlan &c : cands) {
-          if (heuristic && fits >= kHeuristicFits)
+        if (widen) {
+          if (tilingLimit >= P.limit)
             break;
-          std::vector<BufferReq> reqs = layerBuffers(pc, c);
-          c.vtcmBytes = workingSet(reqs);
-          smallest = std::min(smallest, c.vtcmBytes);
-          // --split-size bounds the activation tiles (weights tiles are
-          // bounded by the budget alone).
-          uint64_t biggest = 0;
-          for (const BufferReq &b : reqs)
-            if (b.role.compare(0, 2, "wt") != 0)
-              biggest = std::max(biggest, b.bytes);
-          smallestTile = std::min(smallestTile, biggest);
-          if (opt.splitBytes && biggest > opt.splitBytes)
-            continue;
-          if (c.vtcmBytes > budget)
-            continue;
-          if (earlyCap[li] != UINT64_MAX) {
-            uint64_t early = 0;
-            for (const BufferReq &b : reqs)
-              if (b.early)
-                early += alignUp(b.bytes, b.align);
-            if (early > earlyCap[li])
-              continue;
-          }
-          ++fits;
-          LayerCost cost = layerCost(pc, c);
-          c.estCycles = cost.cycles;
-          c.estDdrBytes = cost.ddrBytes;
-          c.numTiles = cost.tiles;
-          bool better =
-              !best || cost.cycles < bestCost.cycles ||
-              (cost.cycles == bestCost.cycles &&
-               (cost.ddrBytes < bestCost.ddrBytes ||
-                (cost.ddrBytes == bestCost.ddrBytes &&
-                 c.vtcmBytes < best->vtcmBytes)));
-          if (better) {
-            best = &c;
-            bestCost = cost;
-          }
+          budget = P.limit > resident + reserve + slack
+                       ? P.limit - resident - reserve - slack
+                       : 0;
         }
-        if (best || cores == 1)
-          break;
-      }
+        for (uint32_t cores = opt.cores; cores >= 1; cores /= 2) {
+          PlanContext pc = P.ctxFor(l, cores);
+          cands = candidateTiles(pc);
+          best = nullptr;
+          if (opt.wholeLayers) {
+            std::vector<TilePlan> whole;
+            for (TilePlan &c : cands)
+              if (c.cores == 1 && layerCost(pc, c).tiles == 1)
+                whole.push_back(c);
+            cands = whole;
+          }
+          // The heuristic tries big tiles first and stops after a few fits.
+          if (heuristic)
+            std::stable_sort(cands.begin(), cands.end(),
+                             [](const TilePlan &a, const TilePlan &b) {
+                               auto vol = [](const TilePlan &t) {
+                                 return (t.rows ? t.rows : INT32_MAX) *
+                                        (t.cols ? t.cols : INT32_MAX);
+                               };
+                               return vol(a) > vol(b);
+                             });
+          unsigned fits = 0;
+          for (TilePlan &c : cands) {
+            if (heuristic && fits >= kHeuristicFits)
+              break;
+            std::vector<BufferReq> reqs = layerBuffers(pc, c);
+            c.vtcmBytes = workingSet(reqs);
+            smallest = std::min(smallest, c.vtcmBytes);
+            // --split-size bounds the activation tiles (weights tiles are
+            // bounded by the budget alone).
+            uint64_t biggest = 0;
+            for (const BufferReq &b : reqs)
+              if (b.role.compare(0, 2, "wt") != 0)
+                biggest = std::max(biggest, b.bytes);
+            smallestTile = std::min(smallestTile, biggest);
+            if (opt.splitBytes && biggest > opt.splitBytes)
+              continue;
+            if (c.vtcmBytes > budget)
+              continue;
+            if (earlyCap[li] != UINT64_MAX) {
+              uint64_t early = 0;
+              for (const BufferReq &b : reqs)
+                if (b.early)
+                  early += alignUp(b.bytes, b.align);
+              if (early > earlyCap[li])
+                continue;
+            }
+            ++fits;
+            LayerCost cost = layerCost(pc, c);
+            c.estCycles = cost.cycles;
+            c.estDdrBytes = cost.ddrBytes;
+            c.numTiles = cost.tiles;
+            bool better = !best || cost.cycles < bestCost.cycles ||
+                          (cost.cycles == bestCost.cycles &&
+                           (cost.ddrBytes < bestCost.ddrBytes ||
+                            (cost.ddrBytes == bestCost.ddrBytes &&
+                             c.vtcmBytes < best->vtcmBytes)));
+            if (better) {
+              best = &c;
+              bestCost = cost;
+            }
+          }
+          if (best || cores == 1)
+            break;
+        }
       }
       LayerPlanReport &lr = rep.layers[li];
       lr.layer = l.name;
@@ -538,16 +539,15 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
                     " bytes is smaller than its smallest tile (" +
                     std::to_string(smallestTile) + " bytes)";
         else
-          failure = "layer '" + l.name + "' (" + layerKindName(l.kind) +
-                    "): no tiling fits the VTCM budget: the smallest needs " +
-                    std::to_string(smallest) + " bytes, but only " +
-                    std::to_string(budget) + " of the " +
-                    std::to_string(P.limit) +
-                    " bytes allowed (--vtcm-limit-percent=" +
-                    std::to_string(static_cast<int>(opt.vtcmLimitPercent)) +
-                    ") are free next to " + std::to_string(resident) +
-                    " resident and " + std::to_string(reserve) +
-                    " prefetched bytes";
+          failure =
+              "layer '" + l.name + "' (" + layerKindName(l.kind) +
+              "): no tiling fits the VTCM budget: the smallest needs " +
+              std::to_string(smallest) + " bytes, but only " +
+              std::to_string(budget) + " of the " + std::to_string(P.limit) +
+              " bytes allowed (--vtcm-limit-percent=" +
+              std::to_string(static_cast<int>(opt.vtcmLimitPercent)) +
+              ") are free next to " + std::to_string(resident) +
+              " resident and " + std::to_string(reserve) + " prefetched bytes";
         failSmallest = smallest;
         failReserve = reserve;
         break;
@@ -572,9 +572,9 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
         if (!P.places[i].vtcm || P.st[i].producer < 0)
           continue;
         const Storage &s = P.st[i];
-        bool live = layer < 0 || (s.producer <= layer && layer <= s.lastUse +
-                                                           static_cast<int>(
-                                                               opt.deallocDelay));
+        bool live = layer < 0 ||
+                    (s.producer <= layer &&
+                     layer <= s.lastUse + static_cast<int>(opt.deallocDelay));
         if (live && (victim < 0 || s.bytes > P.st[victim].bytes))
           victim = static_cast<int>(i);
       }
@@ -592,7 +592,8 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
       ops.push_back(fl.output);
       for (TensorId id : ops) {
         TensorId s = graph.storageOf(id);
-        if (P.places[s].vtcm && failure.find("alignment") != std::string::npos) {
+        if (P.places[s].vtcm &&
+            failure.find("alignment") != std::string::npos) {
           P.places[s] = Placement{};
           ++rep.evictions;
           touched = true;
@@ -676,8 +677,12 @@ std::vector<AllocItem> vtcmAllocation(const ChipModel &chip,
                                       const NpuPlan &plan,
                                       const PlanOptions &opt) {
   std::vector<AllocItem> out;
-  Planning P{chip, graph, opt, analyze(chip, graph, opt.residency, opt.cores),
-             plan.placements, 0};
+  Planning P{chip,
+             graph,
+             opt,
+             analyze(chip, graph, opt.residency, opt.cores),
+             plan.placements,
+             0};
   for (size_t i = 0; i < graph.tensors.size(); ++i) {
     const Tensor &t = graph.tensors[i];
     if (t.aliasOf != kNoTensor || !plan.placements[i].vtcm ||

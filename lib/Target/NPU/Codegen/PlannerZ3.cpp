@@ -59,11 +59,10 @@ Status proveNoOverlap(const std::vector<AllocItem> &items, uint64_t limit) {
         items[i].addr + items[i].bytes > limit)
       return Status::error("z3: " + describe(i) + " reaches past the limit " +
                            std::to_string(limit));
-    return Status::error("z3: " + describe(i) + " overlaps " + describe(j) +
-                         " at step " +
-                         std::to_string(m.eval(t, true).get_numeral_int64()) +
-                         ", byte " +
-                         std::to_string(m.eval(b, true).get_numeral_int64()));
+    return Status::error(
+        "z3: " + describe(i) + " overlaps " + describe(j) + " at step " +
+        std::to_string(m.eval(t, true).get_numeral_int64()) + ", byte " +
+        std::to_string(m.eval(b, true).get_numeral_int64()));
   } catch (const z3::exception &e) {
     return Status::error(std::string("z3 failed: ") + e.msg());
   }

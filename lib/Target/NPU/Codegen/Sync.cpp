@@ -66,7 +66,7 @@ private:
 };
 
 Engine engineOf(Unit u) {
-  return u == Unit::Dma ? Engine::Dma
+  return u == Unit::Dma      ? Engine::Dma
          : u == Unit::Matrix ? Engine::Matrix
                              : Engine::Vector;
 }
@@ -146,8 +146,8 @@ StatusOr<Program> synchronize(const ChipModel &chip, const StepProgram &program,
       for (int f = 0; f < kEngines; ++f) {
         if (f == E || need[f] <= vc[E][f])
           continue;
-        unsigned sem = semaphoreFor(static_cast<Engine>(f),
-                                    static_cast<Engine>(E));
+        unsigned sem =
+            semaphoreFor(static_cast<Engine>(f), static_cast<Engine>(E));
         if (Status s = addSignal(out[posOf[f][need[f]]].instr, sem); !s)
           return StatusOr<Program>(s);
         syncOf(instr).wait[slot++] = static_cast<int8_t>(sem);
@@ -186,10 +186,9 @@ StatusOr<Program> synchronize(const ChipModel &chip, const StepProgram &program,
         builder.beginLayer(core, program.layerNames[s.layer]);
       layer = s.layer;
       if (Status e = builder.emit(core, s.instr); !e)
-        return StatusOr<Program>::error("core " + std::to_string(core) +
-                                        ": cannot encode '" +
-                                        disassemble(s.instr) +
-                                        "': " + e.message());
+        return StatusOr<Program>::error(
+            "core " + std::to_string(core) + ": cannot encode '" +
+            disassemble(s.instr) + "': " + e.message());
       ++st.instructions;
     }
     if (Status e = builder.emit(core, EndInstr{}); !e)

@@ -1,4 +1,5 @@
-//===- Bridge.h - npu dialect <-> the code generator's LayerGraph -*- C++ -*-===//
+//===- Bridge.h - npu dialect <-> the code generator's LayerGraph -*- C++
+//-*-===//
 //
 // The npu passes are thin: each builds the LayerGraph of a segment function
 // (layer ops, their constants, the function's arguments and results), runs
@@ -73,8 +74,7 @@ mlir::FailureOr<const ChipModel *> targetChip(mlir::Operation *module,
 mlir::DictionaryAttr placementAttr(mlir::MLIRContext *ctx,
                                    const cg::Placement &p);
 std::optional<cg::Placement> placementFromAttr(mlir::Attribute a);
-mlir::DictionaryAttr tilingAttr(mlir::MLIRContext *ctx,
-                                const cg::TilePlan &p);
+mlir::DictionaryAttr tilingAttr(mlir::MLIRContext *ctx, const cg::TilePlan &p);
 std::optional<cg::TilePlan> tilingFromAttr(mlir::Attribute a);
 
 /// Reads back the plan the passes recorded on a segment function (what is
@@ -84,8 +84,7 @@ struct RecordedPlan {
   bool hasPlacements = false, hasTiling = false, hasBuffers = false,
        hasWeights = false;
 };
-RecordedPlan readRecordedPlan(mlir::func::FuncOp func,
-                              const SegmentGraph &sg);
+RecordedPlan readRecordedPlan(mlir::func::FuncOp func, const SegmentGraph &sg);
 /// Records placements (of layer results and arguments).
 void writePlacements(mlir::func::FuncOp func, const SegmentGraph &sg,
                      const std::vector<cg::Placement> &places);

@@ -1,4 +1,5 @@
-//===- Passes.h - The NPU back end's stages ----------------------*- C++ -*-===//
+//===- Passes.h - The NPU back end's stages ----------------------*- C++
+//-*-===//
 //
 // The passes of Passes.td, and the pieces of them the compiler driver
 // (lib/Compiler/NPUCompiler.cpp) calls directly: the graph -> npu lowering

@@ -1,4 +1,5 @@
-//===- Codegen.h - LayerGraph to NPU program, end to end ----------*- C++ -*-===//
+//===- Codegen.h - LayerGraph to NPU program, end to end ----------*- C++
+//-*-===//
 //
 //   planGraph (Planner.h)  ->  emitProgram  ->  Program (+ weight image)
 //
@@ -22,8 +23,8 @@ struct EmitOptions {
 };
 
 /// The ordered instructions of every core (before synchronization).
-StatusOr<StepProgram> lowerGraph(const ChipModel &chip,
-                                 const LayerGraph &graph, const NpuPlan &plan,
+StatusOr<StepProgram> lowerGraph(const ChipModel &chip, const LayerGraph &graph,
+                                 const NpuPlan &plan,
                                  const EmitOptions &options = {});
 
 /// lowerGraph + synchronize.

@@ -1,4 +1,5 @@
-//===- LayerGraph.h - The NPU code generator's view of a network -*- C++ -*-===//
+//===- LayerGraph.h - The NPU code generator's view of a network -*- C++
+//-*-===//
 //
 // The NPU back end's planning and code generation (tiling, weight packing,
 // memory allocation, scheduling, emission) are plain C++ over this small
@@ -178,9 +179,9 @@ enum class LayerKind : uint8_t {
 const char *layerKindName(LayerKind k);
 
 using LayerParams =
-    std::variant<ConvParams, MatmulParams, EltwiseParams, ActParams,
-                 PoolParams, ReduceParams, ConvertParams, TransposeParams,
-                 ConcatParams, SliceParams, PadParams>;
+    std::variant<ConvParams, MatmulParams, EltwiseParams, ActParams, PoolParams,
+                 ReduceParams, ConvertParams, TransposeParams, ConcatParams,
+                 SliceParams, PadParams>;
 
 struct Layer {
   std::string name;

@@ -1,4 +1,5 @@
-//===- Lowering.h - Layers to tiled instruction sequences --------*- C++ -*-===//
+//===- Lowering.h - Layers to tiled instruction sequences --------*- C++
+//-*-===//
 //
 // For every layer kind, four functions that must agree with each other:
 //

@@ -1,4 +1,5 @@
-//===- Packing.h - Weights in the order and layout the schedule reads -*- C++ -*-===//
+//===- Packing.h - Weights in the order and layout the schedule reads -*- C++
+//-*-===//
 //
 // Conv and matmul weights are packed offline into the matrix engine's
 // layout, one contiguous tile per output-channel range of the layer's tile

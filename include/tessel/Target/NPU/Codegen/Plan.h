@@ -1,4 +1,5 @@
-//===- Plan.h - Tiling, placement and weight-packing decisions ---*- C++ -*-===//
+//===- Plan.h - Tiling, placement and weight-packing decisions ---*- C++
+//-*-===//
 //
 // What the planning stages decide about a LayerGraph, in plain structs that
 // the MLIR passes record as attributes and the emitter reads back:
@@ -54,9 +55,8 @@ struct TilePlan {
   std::string solver; ///< "exhaustive", "z3-optimal", "heuristic", ...
 
   bool operator==(const TilePlan &o) const {
-    return rows == o.rows && cols == o.cols &&
-           weightsOuter == o.weightsOuter && cores == o.cores &&
-           channelCores == o.channelCores &&
+    return rows == o.rows && cols == o.cols && weightsOuter == o.weightsOuter &&
+           cores == o.cores && channelCores == o.channelCores &&
            multicastWeights == o.multicastWeights;
   }
 };
@@ -104,9 +104,9 @@ struct WeightImage {
 
 /// Everything the emitter needs to know.
 struct NpuPlan {
-  std::vector<TilePlan> tiles;                     ///< Per layer.
-  std::vector<Placement> placements;               ///< Per tensor.
-  std::vector<std::vector<uint64_t>> buffers;      ///< Per layer, per req.
+  std::vector<TilePlan> tiles;                ///< Per layer.
+  std::vector<Placement> placements;          ///< Per tensor.
+  std::vector<std::vector<uint64_t>> buffers; ///< Per layer, per req.
   WeightImage weights;
   uint64_t weightsBase = 0; ///< Arena offset the weight image is mapped at.
   uint64_t vtcmPeak = 0;    ///< Highest VTCM byte used + 1.

@@ -1,4 +1,5 @@
-//===- Planner.h - Tiling, VTCM residency and memory allocation ---*- C++ -*-===//
+//===- Planner.h - Tiling, VTCM residency and memory allocation ---*- C++
+//-*-===//
 //
 // Planning a LayerGraph for a chip:
 //
@@ -39,9 +40,9 @@ struct PlanOptions {
   uint32_t overlapSplit = 1;    ///< --ols: at least this many tiles.
   uint64_t splitBytes = 0;      ///< --split-size: largest tile buffer.
   double vtcmLimitPercent = 100;
-  uint32_t deallocDelay = 0;    ///< --dealloc-delay, in layers.
+  uint32_t deallocDelay = 0; ///< --dealloc-delay, in layers.
   bool multicastWeights = false;
-  bool residency = true;        ///< Keep intermediates in VTCM.
+  bool residency = true; ///< Keep intermediates in VTCM.
   /// Every layer as one tile on one core (the simplest schedule; a
   /// reference for the tiled ones, and --npu-whole-layers).
   bool wholeLayers = false;

@@ -1,4 +1,5 @@
-//===- Sync.h - From ordered instructions to a synchronized program -*- C++ -*-===//
+//===- Sync.h - From ordered instructions to a synchronized program -*- C++
+//-*-===//
 //
 // The code generator produces, per core, a list of instructions in an order
 // that is correct when executed one at a time (the "program order"). The
