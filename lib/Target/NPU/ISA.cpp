@@ -392,8 +392,9 @@ struct Verifier {
         windowOutSize(i.w, i.kw, i.strideW, i.dilW, i.padLeft, i.padRight) < 1)
       return Status::error("the kernel does not fit the padded input: the "
                            "output would be empty");
-    if (i.inPixStride && i.inPixStride < i.c)
-      return Status::error("input pixel stride is smaller than c");
+    // An input pixel stride below c is allowed: the pixels are overlapping
+    // windows of the row (a small-channel conv folds its kernel width into
+    // the channels this way).
     if (i.outPixStride && i.outPixStride < i.cout)
       return Status::error("output pixel stride is smaller than cout");
     int64_t ow =

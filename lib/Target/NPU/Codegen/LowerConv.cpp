@@ -141,6 +141,52 @@ std::vector<std::pair<size_t, size_t>> bands(size_t n, size_t parts) {
   return r;
 }
 
+/// The kernel-width fold of a small-channel conv (the channel extension of
+/// NVDLA's image-input mode). The window of kw pixels of c channels at
+/// output column ox is kw * c contiguous elements of an HWC row, so a conv
+/// over the view "pixel x = the kw*c elements from column x*sw, pixel stride
+/// sw*c" with a (kh, 1) kernel sums the same products, with the matrix
+/// engine's K lanes filled up to kw times better (ResNet's 7x7/2 stem over
+/// 3 channels: one pass of 21 lanes per row tap instead of 7 passes of 3).
+/// The weights [cout][kh][kw][c] are byte for byte [cout][kh][1][kw*c].
+/// The left/right padding must then be in memory: a VTCM move (or the DDR
+/// load) writes the input rows into a buffer of `wpad` columns with `padL`
+/// and `padR` columns of the zero point around them. Top/bottom padding
+/// stays the instruction's.
+struct KwFold {
+  bool fold = false;
+  int64_t padL = 0, padR = 0, wpad = 0;
+};
+
+bool finiteF16Weights(const Tensor &w) {
+  if (w.dtype != DType::F16)
+    return true;
+  for (size_t i = 0; i + 1 < w.data.size(); i += 2)
+    if (((w.data[i + 1] >> 2) & 0x1f) == 0x1f)
+      return false; // inf * 0 in the padding would make a NaN.
+  return true;
+}
+
+KwFold kwFoldOf(const PlanContext &ctx, const Geom &g) {
+  KwFold f;
+  if (g.pool || g.groups != 1 || g.dw != 1 || g.kw <= 1)
+    return f;
+  int64_t K = std::max<int64_t>(1, ctx.chip.matrixK);
+  int64_t folded = g.kw * g.C;
+  if (ceilDiv(folded, K) * 2 > ceilDiv(g.C, K) * g.kw)
+    return f; // Not at least twice fewer passes.
+  f.padL = g.pl;
+  f.padR = std::max<int64_t>(0, (g.OW - 1) * g.sw + g.kw - g.pl - g.W);
+  f.wpad = f.padL + g.W + f.padR;
+  if (folded > UINT16_MAX || g.sw * g.C > UINT16_MAX ||
+      f.wpad * g.C > INT32_MAX)
+    return f;
+  if (!finiteF16Weights(ctx.graph.tensor(ctx.layer.inputs[1])))
+    return f;
+  f.fold = true;
+  return f;
+}
+
 struct Shape {
   Geom g;
   int64_t toh, tco, tci;
@@ -148,6 +194,7 @@ struct Shape {
   bool stageIn, stageOut;
   bool inPerChanTile; ///< The input differs between channel tiles.
   uint32_t rowCores, chanCores;
+  KwFold fold;
 };
 
 Shape shapeOf(const PlanContext &ctx, const TilePlan &p) {
@@ -164,6 +211,7 @@ Shape shapeOf(const PlanContext &ctx, const TilePlan &p) {
   s.inPerChanTile = s.g.pool || s.g.groups > 1;
   s.chanCores = std::max<uint32_t>(1, p.channelCores);
   s.rowCores = std::max<uint32_t>(1, p.cores / s.chanCores);
+  s.fold = kwFoldOf(ctx, s.g);
   return s;
 }
 
@@ -208,15 +256,22 @@ std::vector<BufferReq> convBuffers(const PlanContext &ctx, const TilePlan &p) {
   uint64_t es = dtypeBytes(g.in), oes = dtypeBytes(g.out);
   size_t tilesPerCore = ceilDiv(s.rowTileCount, s.rowCores) *
                         ceilDiv(s.chanTileCount, s.chanCores);
+  size_t rowTilesPerCore = ceilDiv(s.rowTileCount, s.rowCores);
   if (s.stageIn) {
-    uint64_t bytes = inRowsFor(g, s.toh) * g.W * s.tci * es;
-    size_t loads = ceilDiv(s.rowTileCount, s.rowCores) *
-                   (s.inPerChanTile || p.weightsOuter
-                        ? ceilDiv(s.chanTileCount, s.chanCores)
-                        : 1);
+    int64_t w = s.fold.fold ? s.fold.wpad : g.W;
+    uint64_t bytes = inRowsFor(g, s.toh) * w * s.tci * es;
+    size_t loads = rowTilesPerCore * (s.inPerChanTile || p.weightsOuter
+                                          ? ceilDiv(s.chanTileCount, s.chanCores)
+                                          : 1);
     r.push_back({"in0", bytes, g.align, false});
     if (loads > 1)
       r.push_back({"in1", bytes, g.align, false});
+  } else if (s.fold.fold) {
+    // The padded rows of a row tile, moved once per row tile.
+    uint64_t bytes = inRowsFor(g, s.toh) * s.fold.wpad * g.C * es;
+    r.push_back({"fold0", bytes, g.align, false});
+    if (rowTilesPerCore > 1)
+      r.push_back({"fold1", bytes, g.align, false});
   }
   if (s.stageOut) {
     uint64_t bytes = s.toh * g.OW * s.tco * oes;
@@ -257,14 +312,21 @@ LayerCost convCost(const PlanContext &ctx, const TilePlan &p) {
     cs.kw = g.kw;
     cs.groups = std::max<int64_t>(1, groupsTile);
     cs.inType = g.in;
+    if (s.fold.fold) {
+      cs.cin = g.kw * s.tci;
+      cs.kw = 1;
+    }
     cc = convCycles(chip, cs);
   }
   uint64_t vec = 0;
   if (g.floatEpilogue)
     vec = tiles * 2 * vectorCycles(chip, s.toh * g.OW * s.tco, 1, oes);
-  uint64_t inTile = inRowsFor(g, s.toh) * g.W * s.tci * es;
+  uint64_t inTile = inRowsFor(g, s.toh) *
+                    (s.fold.fold ? s.fold.wpad : g.W) * s.tci * es;
   uint64_t inLoads =
       s.stageIn ? R * (s.inPerChanTile || p.weightsOuter ? Ct : 1) : 0;
+  // The padded copies of a folded conv's rows (VTCM to VTCM).
+  uint64_t moves = !s.stageIn && s.fold.fold ? R : 0;
   uint64_t wLoads = 0, wTile = 0;
   if (!g.pool) {
     wTile = packedTileLayout(chip, ctx.graph, ctx.layer, s.tco).bytes;
@@ -279,10 +341,12 @@ LayerCost convCost(const PlanContext &ctx, const TilePlan &p) {
   uint64_t allBytes = bytes * (s.rowCores * s.chanCores);
   if (p.multicastWeights && s.rowCores > 1)
     allBytes -= 0; // Already divided above.
-  uint64_t dma = dmaCycles(chip, bytes, inLoads + wLoads + outStores);
+  uint64_t dma = dmaCycles(chip, bytes, inLoads + wLoads + outStores) +
+                 dmaCycles(chip, moves * inTile, moves, false);
   double ddrCycles = allBytes / std::max(1e-9, chip.ddrBytesPerCycle());
-  uint64_t prologue =
-      (s.stageIn ? dmaCycles(chip, inTile, 1) : 0) + chip.dmaLatencyCycles;
+  uint64_t prologue = (s.stageIn ? dmaCycles(chip, inTile, 1) : 0) +
+                      (moves ? dmaCycles(chip, inTile, 1, false) : 0) +
+                      chip.dmaLatencyCycles;
   uint64_t epilogue =
       s.stageOut ? dmaCycles(chip, outTile, 1) + chip.dmaLatencyCycles : 0;
   LayerCost c;
@@ -354,8 +418,32 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
   uint64_t pitchX = rowPitch(X, px, 2), pitchY = rowPitch(Y, py, 2);
 
   uint64_t inSlot[2] = {0, 0}, outSlot[2] = {0, 0}, wSlot[2] = {0, 0};
+  uint64_t foldSlot[2] = {0, 0};
+  const KwFold &fold = s.fold;
   if (Status e = env.slots("in", s.stageIn, inSlot); !e)
     return e;
+  if (Status e = env.slots("fold", !s.stageIn && fold.fold, foldSlot); !e)
+    return e;
+  // The padded rows of a folded conv: `rows` input rows of W * C elements,
+  // `srcStride` bytes apart, to rows of wpad * C elements with the zero
+  // point (0.0 for floats) in the padding columns.
+  auto foldRows = [&](DmaDir dir, uint64_t src, uint64_t dst, int64_t rows,
+                      uint64_t srcStride) {
+    DmaInstr d;
+    d.dir = dir;
+    d.dtype = g.in;
+    d.src.offset = static_cast<uint32_t>(src);
+    d.dst.offset = static_cast<uint32_t>(dst);
+    d.rows = static_cast<uint32_t>(rows);
+    d.cols = static_cast<uint32_t>(g.W * g.C);
+    d.srcStride = srcStride == static_cast<uint64_t>(g.W * g.C) * es
+                      ? kDense
+                      : static_cast<uint32_t>(srcStride);
+    d.padLeft = static_cast<uint16_t>(fold.padL * g.C);
+    d.padRight = static_cast<uint16_t>(fold.padR * g.C);
+    d.pad = isFloat(g.in) ? 0 : l.as<ConvParams>().zpIn;
+    return d;
+  };
   if (Status e = env.slots("out", s.stageOut, outSlot); !e)
     return e;
   if (Status e = env.slots("wt", !g.pool, wSlot); !e)
@@ -387,8 +475,8 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
             order.push_back({r, c});
       }
       std::vector<TileTask> tasks;
-      int64_t curInRow = -1, curInChan = -1, curW = -1;
-      int inK = 1, wK = 1, outK = 1;
+      int64_t curInRow = -1, curInChan = -1, curW = -1, curFold = -1;
+      int inK = 1, wK = 1, outK = 1, foldK = 1;
       for (auto [ri, ci] : order) {
         const RowTile &rt = rts[ri];
         const ChanTile &ct = cts[ci];
@@ -409,11 +497,24 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
                 px.addr + ((rt.n * g.H + ir.iy0) * g.W * g.C + ic0) * es;
             if (Status e = checkAddr(src, l); !e)
               return e;
-            t.loads.push_back(dmaInstr(DmaDir::Load, src, inSlot[inK],
-                                       (ir.iy1 - ir.iy0) * g.W, tci * es,
-                                       g.C * es, tci * es));
+            if (fold.fold)
+              t.loads.push_back(foldRows(DmaDir::Load, src, inSlot[inK],
+                                         ir.iy1 - ir.iy0, g.W * g.C * es));
+            else
+              t.loads.push_back(dmaInstr(DmaDir::Load, src, inSlot[inK],
+                                         (ir.iy1 - ir.iy0) * g.W, tci * es,
+                                         g.C * es, tci * es));
           }
           inAddr = inSlot[inK];
+        } else if (fold.fold) {
+          if (static_cast<int64_t>(ri) != curFold) {
+            foldK ^= 1;
+            curFold = static_cast<int64_t>(ri);
+            uint64_t src = px.addr + (rt.n * g.H + ir.iy0) * pitchX;
+            t.loads.push_back(foldRows(DmaDir::Move, src, foldSlot[foldK],
+                                       ir.iy1 - ir.iy0, pitchX));
+          }
+          inAddr = foldSlot[foldK];
         } else {
           inAddr = px.addr + (rt.n * g.H + ir.iy0) * pitchX + ic0 * es;
           ips = static_cast<uint32_t>(g.C);
@@ -513,6 +614,17 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
           ci2.inPixStride = static_cast<uint16_t>(ips);
           ci2.outPixStride = static_cast<uint16_t>(ops);
           ci2.outRowStride = ors;
+          if (fold.fold) {
+            // Over the padded rows: OW windows of kw * c elements.
+            ci2.w = static_cast<uint16_t>(g.OW);
+            ci2.c = static_cast<uint16_t>(g.kw * tci);
+            ci2.inPixStride = static_cast<uint16_t>(g.sw * tci);
+            ci2.inRowStride = static_cast<uint32_t>(fold.wpad * tci);
+            ci2.kw = 1;
+            ci2.strideW = 1;
+            ci2.dilW = 1;
+            ci2.padLeft = ci2.padRight = 0;
+          }
           t.compute.push_back(ci2);
           // Float epilogue on the vector engine, in place.
           const FloatEpilogue &ep = cp.epilogue;
