@@ -944,7 +944,7 @@ bool Run::execute(uint32_t core, unsigned engine, uint64_t start) {
         return o.ptr;
     return nullptr;
   };
-  switch (op) {
+  switch (opts_.timingOnly ? Opcode::End : op) {
   case Opcode::Dma:
   case Opcode::Copy: {
     Copy2D cp;

@@ -127,6 +127,12 @@ static cl::opt<std::string> sweep(
              "'cores=1,2,4 split-size=1024,2048 vtcm-limit-percent=50,100 "
              "instances=1,2'"),
     cl::init(""), cl::cat(npuCategory));
+static cl::opt<bool> tune(
+    "tune",
+    cl::desc("Compile with a few overlap settings (--ols 1,2,4 x "
+             "--dealloc-delay 0,1,2; those given explicitly stay fixed), "
+             "simulate each (timing only) and keep the fastest"),
+    cl::init(false), cl::cat(npuCategory));
 static cl::opt<std::string>
     sweepObjective("sweep-objective",
                    cl::desc("Mark the best row: throughput or latency"),
@@ -317,6 +323,47 @@ struct SweepRow {
   bool ddrBound = false;
 };
 
+/// Runs a compiled binary on the simulator (zero inputs; the timing does not
+/// depend on the data) and fills the row's numbers.
+static tessel::Status simulate(const tessel::rt::ModelBinary &binary,
+                               unsigned inst, bool timingOnly, SweepRow &row) {
+  tessel::StatusOr<std::vector<uint8_t>> bytes =
+      tessel::rt::writeBinary(binary);
+  if (!bytes)
+    return bytes.status();
+  tessel::rt::LoadOptions lo;
+  lo.chipFiles.assign(chipFiles.begin(), chipFiles.end());
+  auto model =
+      tessel::rt::Model::loadMemory(bytes->data(), bytes->size(), lo);
+  if (!model)
+    return model.status();
+  tessel::rt::RunOptions ro;
+  ro.summary.batch = batch > 0 ? static_cast<uint32_t>(batch) : 1;
+  ro.summary.instances = inst;
+  ro.sim.timingOnly = timingOnly;
+  auto ctxOr = tessel::rt::Context::create(*model, ro);
+  if (!ctxOr)
+    return ctxOr.status();
+  auto &ctx = *ctxOr;
+  for (size_t i = 0; i < ctx->model().inputs().size(); ++i) {
+    const auto &t = ctx->model().tensor(ctx->model().inputs()[i]);
+    std::vector<uint8_t> zeros(t.byteSize(), 0);
+    if (tessel::Status st = ctx->setInput(i, zeros.data(), zeros.size()); !st)
+      return st;
+  }
+  if (tessel::Status st = ctx->run(); !st)
+    return st;
+  const auto &s = ctx->report().summary;
+  row.ok = true;
+  row.ips = s.inferencesPerSecond;
+  row.latencyUs = s.latencyUs;
+  row.ipj = s.inferencesPerJoule;
+  row.util = s.utilization;
+  row.ddrBytes = s.ddrBytesPerInference;
+  row.ddrBound = s.ddrBound;
+  return tessel::Status::ok();
+}
+
 static int runSweep(ModuleOp optimized) {
   // Parse "key=v1,v2 key2=..." into the cartesian product.
   std::vector<std::pair<std::string, std::vector<std::string>>> axes;
@@ -389,42 +436,7 @@ static int runSweep(ModuleOp optimized) {
       } else {
         for (const tessel::NPUSegmentReport &s : art->report.segments)
           row.vtcmPeak = std::max<uint64_t>(row.vtcmPeak, s.vtcmPeak);
-        tessel::StatusOr<std::vector<uint8_t>> bytes =
-            tessel::rt::writeBinary(art->binary);
-        tessel::rt::LoadOptions lo;
-        lo.chipFiles.assign(chipFiles.begin(), chipFiles.end());
-        auto model = bytes ? tessel::rt::Model::loadMemory(
-                                 bytes->data(), bytes->size(), lo)
-                           : tessel::StatusOr<std::shared_ptr<
-                                 const tessel::rt::Model>>(bytes.status());
-        tessel::rt::RunOptions ro;
-        ro.summary.batch = batch > 0 ? static_cast<uint32_t>(batch) : 1;
-        ro.summary.instances = inst;
-        auto ctxOr = model ? tessel::rt::Context::create(*model, ro)
-                           : tessel::StatusOr<std::unique_ptr<
-                                 tessel::rt::Context>>(model.status());
-        tessel::Status st = ctxOr ? tessel::Status::ok() : ctxOr.status();
-        if (st) {
-          auto &ctx = *ctxOr;
-          for (size_t i = 0; i < ctx->model().inputs().size() && st; ++i) {
-            const auto &t = ctx->model().tensor(ctx->model().inputs()[i]);
-            std::vector<uint8_t> zeros(t.byteSize(), 0);
-            st = ctx->setInput(i, zeros.data(), zeros.size());
-          }
-          if (st)
-            st = ctx->run();
-          if (st) {
-            const auto &s = ctx->report().summary;
-            row.ok = true;
-            row.ips = s.inferencesPerSecond;
-            row.latencyUs = s.latencyUs;
-            row.ipj = s.inferencesPerJoule;
-            row.util = s.utilization;
-            row.ddrBytes = s.ddrBytesPerInference;
-            row.ddrBound = s.ddrBound;
-          }
-        }
-        if (!st)
+        if (tessel::Status st = simulate(art->binary, inst, true, row); !st)
           row.error = st.message();
       }
     }
@@ -477,6 +489,72 @@ static int runSweep(ModuleOp optimized) {
   return best >= 0 ? 0 : 1;
 }
 
+/// --tune: compiles the settings that decide how much the engines overlap
+/// (finer row tiles, longer buffer lives) and keeps the binary the simulator
+/// finds fastest. The first candidate is the plain compile: its errors are
+/// the user's; a candidate that fails otherwise is skipped.
+static FailureOr<tessel::NPUArtifacts> tuneNpu(ModuleOp module) {
+  std::vector<unsigned> olsValues = {1, 2, 4}, delayValues = {0, 1, 2};
+  if (ols.getNumOccurrences())
+    olsValues = {ols};
+  if (deallocDelay.getNumOccurrences())
+    delayValues = {deallocDelay};
+  FailureOr<tessel::NPUArtifacts> best = failure();
+  double bestLatency = 0;
+  unsigned bestOls = 0, bestDelay = 0;
+  bool first = true;
+  if (stats)
+    llvm::outs() << "Tuning (simulated latency, timing only):\n";
+  for (unsigned d : delayValues)
+    for (unsigned o : olsValues) {
+      tessel::NPUCompileOptions opt = npuOptions();
+      opt.ols = o;
+      opt.deallocDelay = d;
+      for (auto &[k, v] : opt.recordedOptions)
+        if (k == "ols")
+          v = std::to_string(o);
+        else if (k == "dealloc-delay")
+          v = std::to_string(d);
+      OwningOpRef<ModuleOp> copy = module.clone();
+      FailureOr<tessel::NPUArtifacts> art;
+      if (first) {
+        art = tessel::compileForNPU(*copy, opt); // Diagnostics reach the user.
+        if (failed(art))
+          return failure();
+      } else {
+        ScopedDiagnosticHandler quiet(copy->getContext(),
+                                      [](Diagnostic &) { return success(); });
+        art = tessel::compileForNPU(*copy, opt);
+      }
+      first = false;
+      SweepRow row;
+      tessel::Status st = failed(art) ? tessel::Status::error("does not compile")
+                                      : simulate(art->binary, instances, true,
+                                                 row);
+      if (stats) {
+        llvm::outs() << llvm::formatv("  ols={0} dealloc-delay={1}: ", o, d);
+        if (st)
+          llvm::outs() << llvm::formatv("{0:F1} us, {1:F1}% MAC\n",
+                                        row.latencyUs, 100 * row.util);
+        else
+          llvm::outs() << st.message() << "\n";
+      }
+      // A model with nothing on the NPU has no latency to compare.
+      if (!st || (succeeded(best) && !(row.latencyUs < bestLatency)))
+        continue;
+      best = std::move(art);
+      bestLatency = row.latencyUs;
+      bestOls = o;
+      bestDelay = d;
+    }
+  if (failed(best)) // Nothing simulated: compile as asked.
+    return tessel::compileForNPU(module, npuOptions());
+  if (stats)
+    llvm::outs() << llvm::formatv("  chosen: ols={0} dealloc-delay={1}\n",
+                                  bestOls, bestDelay);
+  return best;
+}
+
 static int compileNpu(ModuleOp module) {
   if (!sweep.empty())
     return runSweep(module);
@@ -497,7 +575,7 @@ static int compileNpu(ModuleOp module) {
     return 1;
   }
   FailureOr<tessel::NPUArtifacts> art =
-      tessel::compileForNPU(module, npuOptions());
+      tune ? tuneNpu(module) : tessel::compileForNPU(module, npuOptions());
   if (failed(art))
     return 1;
   if (stats)

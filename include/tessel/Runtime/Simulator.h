@@ -85,6 +85,10 @@ private:
 struct SimOptions {
   bool checkHazards = true; ///< Report races between engines as faults.
   bool keepRecords = false; ///< Keep every executed instruction (traces).
+  /// Timing only: skip the functional work of every instruction (outputs
+  /// and VTCM contents are not computed; cycle costs never depend on data).
+  /// For compile-time tuning.
+  bool timingOnly = false;
   /// Safety limits: a run exceeding them stops with a fault.
   uint64_t maxInstructions = 500'000'000; ///< Dynamic instructions.
   uint64_t maxWork = 1ull << 42; ///< MACs + element operations + DMA bytes.
