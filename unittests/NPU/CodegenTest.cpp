@@ -291,7 +291,68 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvCase{2, 13, 11, 24, 40, 3, 2, 1, 1},
                       ConvCase{1, 17, 16, 32, 32, 3, 1, 1, 32}, // depthwise
                       ConvCase{1, 9, 10, 16, 32, 1, 1, 0, 1},
-                      ConvCase{1, 15, 15, 16, 32, 5, 2, 2, 4})); // grouped
+                      ConvCase{1, 15, 15, 16, 32, 5, 2, 2, 4}, // grouped
+                      // Small channel counts: the kernel width folds.
+                      ConvCase{1, 30, 28, 3, 24, 7, 2, 3, 1},
+                      ConvCase{2, 12, 13, 4, 16, 3, 1, 1, 1}));
+
+TEST(CodegenFold, SmallChannelConvFoldsKernelWidth) {
+  // A 1x1 conv keeps its 3-channel output in VTCM; the 7x7/2 stem conv
+  // reading it folds kw * c = 21 elements into the channels (its padded
+  // rows are moved within VTCM). Another stem conv reads its input from
+  // DDR (the padded rows are loaded). Both match plain loops.
+  std::mt19937 rng(23);
+  LayerGraph g;
+  TensorId x = addAct(g, "x", DType::I8, {1, 30, 28, 3}, true);
+  ConvParams p0;
+  p0.requant = true;
+  p0.zpIn = -3;
+  p0.zpOut = 2;
+  TensorId w0 = g.addConstant("w0", DType::I8, {3, 1, 1, 3},
+                              randomBytes(9, rng, -60, 60));
+  TensorId t0 =
+      g.addConstant("t0", DType::I8, {3 * 16}, requantTable(3, rng, 1.0 / 64));
+  TensorId y0 = addAct(g, "y0", DType::I8, {1, 30, 28, 3});
+  g.layers.push_back({"pointwise", LayerKind::Conv, p0, {x, w0, t0}, y0});
+  ConvParams p1;
+  p1.kh = p1.kw = 7;
+  p1.sh = p1.sw = 2;
+  p1.pt = p1.pb = p1.pl = p1.pr = 3;
+  p1.requant = true;
+  p1.zpIn = 2;
+  p1.zpOut = -1;
+  TensorId w1 = g.addConstant("w1", DType::I8, {24, 7, 7, 3},
+                              randomBytes(24 * 49 * 3, rng, -60, 60));
+  TensorId t1 = g.addConstant("t1", DType::I8, {24 * 16},
+                              requantTable(24, rng, 1.0 / 1024));
+  TensorId y1 = addAct(g, "y1", DType::I8, {1, 15, 14, 24}, false, true);
+  g.layers.push_back({"stem", LayerKind::Conv, p1, {y0, w1, t1}, y1});
+  TensorId y2 = addAct(g, "y2", DType::I8, {1, 15, 14, 24}, false, true);
+  g.layers.push_back({"stem_ddr", LayerKind::Conv, p1, {x, w1, t1}, y2});
+
+  const ChipModel &chip = chipNamed("mobile-m");
+  std::map<TensorId, std::vector<uint8_t>> inputs;
+  RunResult r;
+  PlanOptions opt;
+  ASSERT_TRUE(compileAndRun(chip, g, opt, inputs, r));
+  EXPECT_GE(r.seg.report.residentTensors, 1u);
+  std::vector<uint8_t> mid =
+      refConvInt8(inputs[x], {1, 30, 28, 3}, g.tensor(w0).data,
+                  g.tensor(t0).data, p0, 3, 30, 28);
+  EXPECT_EQ(r.outputs[y1], refConvInt8(mid, {1, 30, 28, 3}, g.tensor(w1).data,
+                                       g.tensor(t1).data, p1, 24, 15, 14));
+  EXPECT_EQ(r.outputs[y2],
+            refConvInt8(inputs[x], {1, 30, 28, 3}, g.tensor(w1).data,
+                        g.tensor(t1).data, p1, 24, 15, 14));
+  // The folded instructions: 21-element windows at pixel stride 6, and the
+  // rows moved (VTCM to VTCM) with 3 columns of the zero point each side.
+  std::string asmText = disassembleProgram(r.seg.program);
+  EXPECT_NE(asmText.find("c=21 cout=24 kh=7 sh=2"), std::string::npos)
+      << asmText.substr(0, 4000);
+  EXPECT_NE(asmText.find("ips=6"), std::string::npos);
+  EXPECT_NE(asmText.find("dma.move"), std::string::npos);
+  EXPECT_NE(asmText.find("pl=9 pr=6 pad=2"), std::string::npos);
+}
 
 TEST(CodegenSync, WaitsFollowTheData) {
   // load -> conv -> store: the conv waits for the load, the store for the

@@ -129,3 +129,27 @@ TEST(ConvDemoTest, AMissingWaitShowsTheHazard) {
             std::string::npos)
       << s.message();
 }
+
+TEST(ConvDemoTest, TimingOnlyRunsCostTheSameAndComputeNothing) {
+  // Compile-time tuning (tessel-compile --tune) simulates timing only: the
+  // cycles and counters must be those of the functional run, and the
+  // output must stay untouched.
+  ConvData data = makeData();
+  Program program = assembleOrDie(demoText());
+  const ChipModel &chip = *ChipRegistry::builtin().find("mobile-m");
+  DemoRun full = runDemo(chip, data, program);
+  ASSERT_TRUE(full.matches);
+  SimHarness h(chip, kDdrBytes);
+  h.sim.options().timingOnly = true;
+  uint8_t *ddr = h.ddrPtr();
+  std::memcpy(ddr + kInAddr, data.in.data(), data.in.size());
+  ASSERT_TRUE(h.run(program).isOk());
+  const RunStats &a = full.result.stats, &b = h.result.stats;
+  EXPECT_EQ(a.cycles, b.cycles);
+  EXPECT_EQ(a.instructions, b.instructions);
+  EXPECT_EQ(a.macs, b.macs);
+  EXPECT_EQ(a.ddrBytesRead, b.ddrBytesRead);
+  EXPECT_EQ(a.overlapCycles, b.overlapCycles);
+  std::vector<uint8_t> zeros(data.expected.size(), 0);
+  EXPECT_EQ(std::memcmp(ddr + kOutAddr, zeros.data(), zeros.size()), 0);
+}

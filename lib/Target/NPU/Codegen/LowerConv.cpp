@@ -221,7 +221,7 @@ bool alignedInPlace(const PlanContext &ctx, const Shape &s) {
   const LayerGraph &graph = ctx.graph;
   const Placement &px = ctx.placementOf(g.x), &py = ctx.placementOf(g.y);
   uint64_t es = dtypeBytes(g.in), oes = dtypeBytes(g.out);
-  if (!s.stageIn) {
+  if (!s.stageIn && !s.fold.fold) { // A folded conv's rows move by DMA.
     uint64_t pitch = rowPitch(graph.tensor(g.x), px, 2);
     for (const RowTile &rt : rowTiles(g, s.toh)) {
       InRows ir = inRowsOf(g, rt.oy0, rt.oy1);
