@@ -20,7 +20,8 @@ inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /// The distinct tile sizes that split `n` into 1, 2, ... pieces, largest
 /// first (ceil(n / k) for every k).
 std::vector<int64_t> tileSizes(int64_t n);
-/// Multiples of `granule` up to n, plus n itself, largest first.
+/// n, then for every tile count k >= 2 the balanced size ceil(n / k) rounded
+/// up to a multiple of `granule` (distinct, largest first).
 std::vector<int64_t> granuleSizes(int64_t n, int64_t granule);
 
 /// Cycles the DMA engine needs for `bytes` in `transfers` transfers at the

@@ -415,20 +415,28 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
   // Per layer: the most VTCM its prefetched (early) buffers may take, when
   // the previous layer needs the room.
   std::vector<uint64_t> earlyCap(L + 1, UINT64_MAX);
-  uint64_t failSmallest = 0, failReserve = 0;
+  uint64_t failSmallest = 0, failReserve = 0, failShort = 0;
   // What tiling may assume of VTCM; lowered when the packing loses room to
   // fragmentation.
   uint64_t tilingLimit = P.limit;
+  // Where the next attempt starts: L replans everything; after an eviction
+  // for a failing layer, the layers after it that neither read nor write an
+  // evicted tensor keep their plans (their budgets only grew).
+  size_t resumeFrom = L;
+  std::vector<uint64_t> earlyBytes(L + 1, 0);
   for (unsigned attempt = 0;; ++attempt) {
-    plan = NpuPlan{};
-    plan.tiles.assign(L, TilePlan{});
-    rep.layers.assign(L, LayerPlanReport{});
-    std::vector<uint64_t> earlyBytes(L + 1, 0);
+    if (resumeFrom >= L) {
+      plan = NpuPlan{};
+      plan.tiles.assign(L, TilePlan{});
+      rep.layers.assign(L, LayerPlanReport{});
+      earlyBytes.assign(L + 1, 0);
+    }
     std::string failure;
     int failLayer = -1;
     // Plan from the last layer back: each layer leaves room for the next
     // one's prefetched weights.
-    for (size_t li = L; li-- > 0;) {
+    for (size_t li = resumeFrom; li-- > 0;) {
+      earlyBytes[li] = 0;
       double elapsedMs = std::chrono::duration<double, std::milli>(
                              std::chrono::steady_clock::now() - searchStart)
                              .count();
@@ -549,6 +557,9 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
               ") are free next to " + std::to_string(resident) +
               " resident and " + std::to_string(reserve) + " prefetched bytes";
         failSmallest = smallest;
+        failShort = smallest != UINT64_MAX && smallest > budget
+                        ? smallest - budget
+                        : 0;
         failReserve = reserve;
         break;
       }
@@ -565,24 +576,38 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
         if (b.early)
           earlyBytes[li] += alignUp(b.bytes, b.align);
     }
-    auto evict = [&](int layer) -> bool {
-      // The largest resident tensor live at `layer` (or anywhere).
-      int victim = -1;
-      for (size_t i = 0; i < P.st.size(); ++i) {
-        if (!P.places[i].vtcm || P.st[i].producer < 0)
-          continue;
-        const Storage &s = P.st[i];
-        bool live = layer < 0 ||
-                    (s.producer <= layer &&
-                     layer <= s.lastUse + static_cast<int>(opt.deallocDelay));
-        if (live && (victim < 0 || s.bytes > P.st[victim].bytes))
-          victim = static_cast<int>(i);
-      }
-      if (victim < 0)
-        return false;
-      P.places[victim] = Placement{};
-      ++rep.evictions;
-      return true;
+    // Evicts the largest resident tensors live at `layer` (or anywhere)
+    // until `need` bytes are free (at least one tensor): one attempt per
+    // shortfall, not one per tensor (a small VTCM would otherwise replan
+    // the whole graph once for every tensor it cannot keep).
+    resumeFrom = L;
+    // The last layer that uses an evicted tensor.
+    int lastEvictedUse = -1;
+    auto evict = [&](int layer, uint64_t need = 0) -> bool {
+      uint64_t freed = 0;
+      bool any = false;
+      do {
+        int victim = -1;
+        for (size_t i = 0; i < P.st.size(); ++i) {
+          if (!P.places[i].vtcm || P.st[i].producer < 0)
+            continue;
+          const Storage &s = P.st[i];
+          bool live =
+              layer < 0 ||
+              (s.producer <= layer &&
+               layer <= s.lastUse + static_cast<int>(opt.deallocDelay));
+          if (live && (victim < 0 || s.bytes > P.st[victim].bytes))
+            victim = static_cast<int>(i);
+        }
+        if (victim < 0)
+          break;
+        P.places[victim] = Placement{};
+        ++rep.evictions;
+        lastEvictedUse = std::max(lastEvictedUse, P.st[victim].lastUse);
+        freed += alignUp(P.st[victim].bytes, P.residentAlign());
+        any = true;
+      } while (freed < need);
+      return any;
     };
     if (failLayer >= 0) {
       // Free VTCM around the failing layer, or give up.
@@ -599,8 +624,13 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
           touched = true;
         }
       }
-      if (touched || evict(failLayer))
+      if (touched) // Its operands' other layers must replan too.
         continue;
+      if (evict(failLayer, failShort)) {
+        resumeFrom = std::min<size_t>(
+            L, static_cast<size_t>(std::max(failLayer, lastEvictedUse)) + 1);
+        continue;
+      }
       // The next layer's prefetched weights take the room: plan it with
       // smaller weight tiles (down to none prefetched beyond what fits).
       size_t next = static_cast<size_t>(failLayer) + 1;
@@ -631,7 +661,8 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
       for (auto [t, b] : use)
         if (b > most)
           most = b, worst = t;
-      if (!evict(static_cast<int>(std::max<int64_t>(0, worst) / 2)) &&
+      if (!evict(static_cast<int>(std::max<int64_t>(0, worst) / 2),
+                 most - P.limit) &&
           !evict(-1)) {
         // Nothing left to evict: tile for less VTCM than there is.
         if (tilingLimit > P.limit / 4) {
