@@ -260,9 +260,10 @@ std::vector<BufferReq> convBuffers(const PlanContext &ctx, const TilePlan &p) {
   if (s.stageIn) {
     int64_t w = s.fold.fold ? s.fold.wpad : g.W;
     uint64_t bytes = inRowsFor(g, s.toh) * w * s.tci * es;
-    size_t loads = rowTilesPerCore * (s.inPerChanTile || p.weightsOuter
-                                          ? ceilDiv(s.chanTileCount, s.chanCores)
-                                          : 1);
+    size_t loads =
+        rowTilesPerCore * (s.inPerChanTile || p.weightsOuter
+                               ? ceilDiv(s.chanTileCount, s.chanCores)
+                               : 1);
     r.push_back({"in0", bytes, g.align, false});
     if (loads > 1)
       r.push_back({"in1", bytes, g.align, false});
@@ -321,8 +322,8 @@ LayerCost convCost(const PlanContext &ctx, const TilePlan &p) {
   uint64_t vec = 0;
   if (g.floatEpilogue)
     vec = tiles * 2 * vectorCycles(chip, s.toh * g.OW * s.tco, 1, oes);
-  uint64_t inTile = inRowsFor(g, s.toh) *
-                    (s.fold.fold ? s.fold.wpad : g.W) * s.tci * es;
+  uint64_t inTile =
+      inRowsFor(g, s.toh) * (s.fold.fold ? s.fold.wpad : g.W) * s.tci * es;
   uint64_t inLoads =
       s.stageIn ? R * (s.inPerChanTile || p.weightsOuter ? Ct : 1) : 0;
   // The padded copies of a folded conv's rows (VTCM to VTCM).

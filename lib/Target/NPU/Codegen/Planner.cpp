@@ -557,9 +557,8 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
               ") are free next to " + std::to_string(resident) +
               " resident and " + std::to_string(reserve) + " prefetched bytes";
         failSmallest = smallest;
-        failShort = smallest != UINT64_MAX && smallest > budget
-                        ? smallest - budget
-                        : 0;
+        failShort =
+            smallest != UINT64_MAX && smallest > budget ? smallest - budget : 0;
         failReserve = reserve;
         break;
       }
@@ -592,10 +591,9 @@ StatusOr<NpuPlan> planGraph(const ChipModel &chip, const LayerGraph &graph,
           if (!P.places[i].vtcm || P.st[i].producer < 0)
             continue;
           const Storage &s = P.st[i];
-          bool live =
-              layer < 0 ||
-              (s.producer <= layer &&
-               layer <= s.lastUse + static_cast<int>(opt.deallocDelay));
+          bool live = layer < 0 ||
+                      (s.producer <= layer &&
+                       layer <= s.lastUse + static_cast<int>(opt.deallocDelay));
           if (live && (victim < 0 || s.bytes > P.st[victim].bytes))
             victim = static_cast<int>(i);
         }
