@@ -421,10 +421,73 @@ namespace {
 inline uint64_t dense(uint32_t stride, uint64_t dflt) {
   return stride == kDense ? dflt : stride;
 }
+
+const uint8_t kNoEntry[kRequantEntryBytes] = {};
+
+/// A decoded 16-byte requant entry (bias, multiplier, shift).
+struct RqEntry {
+  int64_t bias;
+  support::Requant rq;
+  explicit RqEntry(const uint8_t *entry) {
+    std::memcpy(&bias, entry, 8);
+    std::memcpy(&rq.multiplier, entry + 8, 4);
+    std::memcpy(&rq.shift, entry + 12, 4);
+  }
+};
+
+/// The integer output a requant stage produces: its width and signedness.
+struct RqOut {
+  DType type;
+  int bits;
+  bool isSigned;
+  explicit RqOut(DType t)
+      : type(t), bits(static_cast<int>(dtypeBytes(t) * 8)),
+        isSigned(isSignedInt(t)) {}
+};
+
+/// One requant entry applied to an integer: t = x - zpIn + bias, exact and
+/// saturated to 64 bits, then the QuantMath output stage and the clamp
+/// [lo, hi], saturated to the output type (CONVERT's requant mode, and each
+/// stage of the requant ELTWISE).
+inline int64_t requantEntry(const RqEntry &e, __int128 x, int64_t zpIn,
+                            int64_t zpOut, const RqOut &out, int64_t lo,
+                            int64_t hi) {
+  int64_t ts = support::saturateInt(x - zpIn + e.bias, 64, true);
+  int64_t v =
+      support::requantizeOutput(ts, 0, e.rq, zpOut, out.bits, out.isSigned);
+  v = std::min(std::max(v, lo), hi);
+  return support::saturateInt(v, out.bits, out.isSigned);
+}
+
+__int128 applyIntOp(EltwiseOp op, __int128 x, __int128 y) {
+  switch (op) {
+  case EltwiseOp::Add:
+    return x + y;
+  case EltwiseOp::Sub:
+    return x - y;
+  case EltwiseOp::Mul:
+    return x * y;
+  case EltwiseOp::Max:
+    return x > y ? x : y;
+  default:
+    return x < y ? x : y;
+  }
+}
 } // namespace
 
 std::string runEltwise(const EltwiseInstr &e, const uint8_t *a,
-                       const uint8_t *b, uint8_t *out) {
+                       const uint8_t *b, uint8_t *out, const uint8_t *table) {
+  if (e.requant) {
+    if (!table)
+      return "requant eltwise without a table";
+    OutputStage check{true, false, e.outType, e.zpOut, e.lo, e.hi, table, 3};
+    if (std::string err = check.checkTable(); !err.empty())
+      return err;
+  }
+  const RqEntry rqA(e.requant ? table : kNoEntry),
+      rqB(e.requant ? table + kRequantEntryBytes : kNoEntry),
+      rqO(e.requant ? table + 2 * kRequantEntryBytes : kNoEntry);
+  const RqOut i32(DType::I32), outRq(e.outType);
   const int64_t es = dtypeBytes(e.inType), oes = dtypeBytes(e.outType);
   const uint64_t ars = dense(e.aRowStride, e.cols),
                  acs = dense(e.aColStride, 1);
@@ -458,26 +521,19 @@ std::string runEltwise(const EltwiseInstr &e, const uint8_t *a,
           break;
         }
         storeFloat(po, e.outType, z);
+      } else if (e.requant) {
+        // Both operands to int32 through their entries, the op saturated to
+        // int32, the result through the output entry.
+        int64_t ta = requantEntry(rqA, loadInt(pa, e.inType), e.zpA, 0, i32,
+                                  INT32_MIN, INT32_MAX);
+        int64_t tb = requantEntry(rqB, loadInt(pb, e.inType), e.zpB, 0, i32,
+                                  INT32_MIN, INT32_MAX);
+        __int128 z = saturate(applyIntOp(e.op, ta, tb), DType::I32);
+        storeInt(po, e.outType,
+                 requantEntry(rqO, z, 0, e.zpOut, outRq, e.lo, e.hi));
       } else {
-        __int128 x = loadInt(pa, e.inType), y = loadInt(pb, e.inType), z;
-        switch (e.op) {
-        case EltwiseOp::Add:
-          z = x + y;
-          break;
-        case EltwiseOp::Sub:
-          z = x - y;
-          break;
-        case EltwiseOp::Mul:
-          z = x * y;
-          break;
-        case EltwiseOp::Max:
-          z = x > y ? x : y;
-          break;
-        default:
-          z = x < y ? x : y;
-          break;
-        }
-        storeInt(po, e.outType, saturate(z, e.outType));
+        __int128 x = loadInt(pa, e.inType), y = loadInt(pb, e.inType);
+        storeInt(po, e.outType, saturate(applyIntOp(e.op, x, y), e.outType));
       }
     }
     std::memcpy(out + r * ors * oes, rowBuf.data(), rowBuf.size());
@@ -661,6 +717,7 @@ std::string runConvert(const ConvertInstr &c, const uint8_t *in, uint8_t *out,
     v = std::min<__int128>(std::max<__int128>(v, c.lo), c.hi);
     return saturate(v, c.outType);
   };
+  const RqOut outRq(c.outType);
   std::vector<uint8_t> rowBuf(static_cast<size_t>(c.cols * oes));
   for (uint64_t r = 0; r < c.rows; ++r) {
     const uint8_t *src = in + r * irs * es;
@@ -669,24 +726,12 @@ std::string runConvert(const ConvertInstr &c, const uint8_t *in, uint8_t *out,
       uint8_t *po = rowBuf.data() + col * oes;
       uint64_t ch = c.perChannel ? col : 0;
       switch (c.mode) {
-      case ConvertMode::Requant: {
-        const uint8_t *e = table + ch * kRequantEntryBytes;
-        int64_t bias;
-        support::Requant rq;
-        std::memcpy(&bias, e, 8);
-        std::memcpy(&rq.multiplier, e + 8, 4);
-        std::memcpy(&rq.shift, e + 12, 4);
-        // t = x - zpin + bias, exact, saturated to 64 bits; then the
-        // QuantMath output stage.
-        __int128 t =
-            static_cast<__int128>(loadInt(pi, c.inType)) - c.zpIn + bias;
-        int64_t ts = support::saturateInt(t, 64, true);
-        int bits = static_cast<int>(oes * 8);
-        int64_t v = support::requantizeOutput(ts, 0, rq, c.zpOut, bits,
-                                              isSignedInt(c.outType));
-        storeInt(po, c.outType, clampInt(v));
+      case ConvertMode::Requant:
+        storeInt(po, c.outType,
+                 requantEntry(RqEntry(table + ch * kRequantEntryBytes),
+                              loadInt(pi, c.inType), c.zpIn, c.zpOut, outRq,
+                              c.lo, c.hi));
         break;
-      }
       case ConvertMode::Quant: {
         float scale;
         std::memcpy(&scale, table + ch * kScaleEntryBytes, 4);

@@ -37,7 +37,8 @@ std::string runConv(const npu::ConvInstr &c, const uint8_t *in,
 std::string runMatmul(const npu::MatmulInstr &m, const uint8_t *a,
                       const uint8_t *b, uint8_t *out, const uint8_t *table);
 std::string runEltwise(const npu::EltwiseInstr &e, const uint8_t *a,
-                       const uint8_t *b, uint8_t *out);
+                       const uint8_t *b, uint8_t *out,
+                       const uint8_t *table = nullptr);
 std::string runAct(const npu::ActInstr &a, const uint8_t *in, uint8_t *out,
                    const uint8_t *lut);
 std::string runPool(const npu::PoolInstr &p, const uint8_t *in, uint8_t *out);

@@ -710,7 +710,7 @@ static uint32_t elementSizeOf(const Instr &instr, const char *name) {
                       : is("out") ? i->outType
                                   : DType::I8);
   if (auto *i = std::get_if<EltwiseInstr>(&instr))
-    return dtypeBytes(is("out") ? i->outType : i->inType);
+    return is("tbl") ? 1 : dtypeBytes(is("out") ? i->outType : i->inType);
   if (auto *i = std::get_if<ActInstr>(&instr))
     return dtypeBytes(is("in") ? i->inType : i->outType);
   if (auto *i = std::get_if<PoolInstr>(&instr))
@@ -984,7 +984,7 @@ bool Run::execute(uint32_t core, unsigned engine, uint64_t start) {
     break;
   case Opcode::Eltwise:
     err = runEltwise(std::get<EltwiseInstr>(instr), ptr("a"), ptr("b"),
-                     ptr("out"));
+                     ptr("out"), ptr("tbl"));
     break;
   case Opcode::Act:
     err = runAct(std::get<ActInstr>(instr), ptr("in"), ptr("out"), ptr("lut"));

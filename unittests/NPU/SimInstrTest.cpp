@@ -9,6 +9,7 @@
 #include "tessel/Support/QuantMath.h"
 
 #include <cmath>
+#include <set>
 
 using namespace tessel;
 using namespace tessel::simtest;
@@ -405,6 +406,164 @@ TEST(SimVectorTest, EltwiseBroadcastsAndSaturates) {
       EXPECT_EQ(static_cast<int8_t>(v[kOut + 128 + r * 4 + c]),
                 std::max<int64_t>(x, -50));
     }
+}
+
+// The requant ELTWISE against the doc's per-element formula and against the
+// CONVERT, ELTWISE (i32), CONVERT chain it replaces, on the simulator: every
+// op, 8/16-bit types, broadcasts, shifts large enough to saturate int32.
+TEST(SimVectorTest, RequantEltwiseEqualsTheConvertChainBitForBit) {
+  std::mt19937_64 rng(11);
+  const DType narrow[] = {DType::I8, DType::U8, DType::I16};
+  int varied = 0; // Trials whose outputs are not all one value.
+  for (int trial = 0; trial < 200; ++trial) {
+    SimHarness h;
+    uint8_t *v = h.vtcm();
+    EltwiseInstr e;
+    e.requant = true;
+    e.op = static_cast<EltwiseOp>(rng() % 5);
+    e.inType = narrow[rng() % 3];
+    e.outType = narrow[rng() % 3];
+    e.rows = 1 + rng() % 5;
+    e.cols = 1 + rng() % 40;
+    const uint32_t R = e.rows, C = e.cols;
+    // a dense; b dense, a row vector, a column vector or a scalar.
+    int bKind = static_cast<int>(rng() % 4);
+    e.bRowStride = bKind == 1 || bKind == 3 ? 0 : bKind == 2 ? 1 : kDense;
+    e.bColStride = bKind >= 2 ? 0 : kDense;
+    if (rng() % 3 == 0)
+      e.outRowStride = C + 3;
+    e.a = {kIn};
+    e.b = {kW};
+    e.out = {kOut};
+    e.table = {kTbl};
+    e.zpA = static_cast<int16_t>(randomOf(rng, e.inType) / 2);
+    e.zpB = static_cast<int16_t>(randomOf(rng, e.inType) / 2);
+    e.zpOut = static_cast<int16_t>(randomOf(rng, e.outType) / 2);
+    int64_t x0 = randomOf(rng, e.outType), x1 = randomOf(rng, e.outType);
+    e.lo = static_cast<int16_t>(rng() % 2 ? std::min(x0, x1)
+                                          : dtypeMin(e.outType));
+    e.hi = static_cast<int16_t>(rng() % 2 ? std::max(x0, x1)
+                                          : dtypeMax(e.outType));
+    // Scales near 1 with small biases (so the outputs vary); in a quarter
+    // of the trials the inputs shift far left to reach the int32 limits
+    // and the output far right, so int32 saturation shows in the result.
+    bool wide = rng() % 4 == 0;
+    std::vector<Entry> tbl(3);
+    for (int k = 0; k < 3; ++k) {
+      Entry &t = tbl[k];
+      t.bias = static_cast<int64_t>(rng() % 101) - 50;
+      t.m = static_cast<int32_t>((1u << 30) + rng() % (1u << 30));
+      t.s = k < 2 ? (wide ? -static_cast<int32_t>(14 + rng() % 12)
+                          : static_cast<int32_t>(rng() % 5) - 2)
+                  : static_cast<int32_t>(wide ? 22 + rng() % 8 : rng() % 10);
+      std::memcpy(v + kTbl + k * 16, &t.bias, 8);
+      std::memcpy(v + kTbl + k * 16 + 8, &t.m, 4);
+      std::memcpy(v + kTbl + k * 16 + 12, &t.s, 4);
+    }
+    int64_t es = dtypeBytes(e.inType), oes = dtypeBytes(e.outType);
+    for (uint32_t i = 0; i < R * C; ++i) {
+      setInt(v + kIn + i * es, e.inType, randomOf(rng, e.inType));
+      setInt(v + kW + i * es, e.inType, randomOf(rng, e.inType));
+    }
+    // The chain, into int32 temporaries at kAux.
+    const uint32_t ta = kAux, tb = kAux + 0x1000, tm = kAux + 0x2000,
+                   chainOut = kAux + 0x3000;
+    ConvertInstr ca;
+    ca.mode = ConvertMode::Requant;
+    ca.inType = e.inType;
+    ca.outType = DType::I32;
+    ca.in = {kIn};
+    ca.out = {ta};
+    ca.table = {kTbl};
+    ca.rows = R;
+    ca.cols = C;
+    ca.zpIn = e.zpA;
+    ConvertInstr cb = ca;
+    cb.in = {kW};
+    cb.out = {tb};
+    cb.table = {kTbl + 16};
+    cb.zpIn = e.zpB;
+    cb.rows = bKind == 1 || bKind == 3 ? 1 : R;
+    cb.cols = bKind >= 2 ? 1 : C;
+    EltwiseInstr mid;
+    mid.op = e.op;
+    mid.inType = mid.outType = DType::I32;
+    mid.a = {ta};
+    mid.b = {tb};
+    mid.out = {tm};
+    mid.rows = R;
+    mid.cols = C;
+    mid.bRowStride = e.bRowStride;
+    mid.bColStride = e.bColStride;
+    ConvertInstr co;
+    co.mode = ConvertMode::Requant;
+    co.inType = DType::I32;
+    co.outType = e.outType;
+    co.in = {tm};
+    co.out = {chainOut};
+    co.table = {kTbl + 32};
+    co.rows = R;
+    co.cols = C;
+    co.outRowStride = e.outRowStride;
+    co.zpOut = e.zpOut;
+    co.lo = e.lo;
+    co.hi = e.hi;
+    ASSERT_TRUE(verify(Instr(e)).isOk()) << disassemble(e);
+    Status st = h.run(program({e, ca, cb, mid, co}));
+    ASSERT_TRUE(st.isOk()) << st.message() << "\n" << disassemble(e);
+    uint64_t ors = e.outRowStride == kDense ? C : e.outRowStride;
+    std::set<int64_t> seen;
+    for (uint32_t r = 0; r < R; ++r)
+      for (uint32_t c = 0; c < C; ++c) {
+        uint64_t ai = r * C + c;
+        uint64_t bi = bKind == 0   ? r * C + c
+                      : bKind == 1 ? c
+                      : bKind == 2 ? r
+                                   : 0;
+        int64_t xa = getInt(v + kIn + ai * es, e.inType);
+        int64_t xb = getInt(v + kW + bi * es, e.inType);
+        int64_t qa = refOutput(xa - e.zpA, tbl[0], 0, DType::I32, INT32_MIN,
+                               INT32_MAX);
+        int64_t qb = refOutput(xb - e.zpB, tbl[1], 0, DType::I32, INT32_MIN,
+                               INT32_MAX);
+        __int128 z = e.op == EltwiseOp::Add   ? __int128(qa) + qb
+                     : e.op == EltwiseOp::Sub ? __int128(qa) - qb
+                     : e.op == EltwiseOp::Mul ? __int128(qa) * qb
+                     : e.op == EltwiseOp::Max ? std::max(qa, qb)
+                                              : std::min(qa, qb);
+        int64_t zs = support::saturateInt(z, 32, true);
+        int64_t want =
+            refOutput(zs, tbl[2], e.zpOut, e.outType, e.lo, e.hi);
+        uint64_t o = (r * ors + c) * oes;
+        ASSERT_EQ(getInt(v + kOut + o, e.outType), want)
+            << disassemble(e) << " at " << r << "," << c;
+        ASSERT_EQ(getInt(v + chainOut + o, e.outType), want)
+            << "chain at " << r << "," << c;
+        seen.insert(want);
+      }
+    varied += seen.size() > 1;
+  }
+  EXPECT_GT(varied, 100);
+}
+
+TEST(SimVectorTest, RequantEltwiseRejectsBadTables) {
+  SimHarness h;
+  uint8_t *v = h.vtcm();
+  EltwiseInstr e;
+  e.requant = true;
+  e.a = {kIn};
+  e.b = {kW};
+  e.out = {kOut};
+  e.table = {kTbl};
+  e.cols = 4;
+  std::mt19937_64 rng(3);
+  randomTable(rng, v + kTbl, 3);
+  int32_t badShift = 99;
+  std::memcpy(v + kTbl + 32 + 12, &badShift, 4);
+  Status st = h.run(program({e}));
+  ASSERT_FALSE(st.isOk());
+  EXPECT_NE(st.message().find("requant table entry 2"), std::string::npos)
+      << st.message();
 }
 
 TEST(SimVectorTest, ActivationsClampLookUpAndComputeFloats) {

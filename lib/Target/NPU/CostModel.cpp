@@ -68,6 +68,13 @@ uint64_t vectorCycles(const ChipModel &chip, uint64_t elements, unsigned passes,
          ceilDiv(satMul(satMul(elements, passes), elemBytes), chip.vectorBytes);
 }
 
+uint64_t requantEltwiseCycles(const ChipModel &chip, uint64_t elements) {
+  // Three multiply-shift stages (a, b, out) in int32 lanes; the op itself
+  // rides in the output stage. The CONVERT, ELTWISE, CONVERT chain it
+  // replaces costs 2 + 2 + 1 + 2 int32 passes.
+  return vectorCycles(chip, elements, 3, 4);
+}
+
 uint64_t burstBytes(const ChipModel &chip, uint64_t runs, uint64_t runBytes,
                     uint64_t misalign) {
   uint64_t b = chip.dmaBurstBytes;
@@ -181,8 +188,9 @@ uint64_t computeCycles(const ChipModel &chip, const Instr &instr) {
   if (auto *m = std::get_if<MatmulInstr>(&instr))
     return matmulCycles(chip, m->m, m->n, m->k, m->aType);
   if (auto *e = std::get_if<EltwiseInstr>(&instr))
-    return vectorCycles(chip, satMul(e->rows, e->cols), 1,
-                        wider(e->inType, e->outType));
+    return e->requant ? requantEltwiseCycles(chip, satMul(e->rows, e->cols))
+                      : vectorCycles(chip, satMul(e->rows, e->cols), 1,
+                                     wider(e->inType, e->outType));
   if (auto *a = std::get_if<ActInstr>(&instr)) {
     unsigned passes = a->kind == ActKind::Clamp ? 1
                       : a->kind == ActKind::Lut ? 2

@@ -424,6 +424,30 @@ struct Verifier {
                            "only (use convert)");
     if (i.outRowStride != kDense && i.outRowStride < i.cols)
       return Status::error("output row stride is smaller than cols");
+    if (!i.requant) {
+      if (i.zpA || i.zpB || i.zpOut || i.lo != INT16_MIN ||
+          i.hi != INT16_MAX || i.table.offset || i.table.reg)
+        return Status::error("zero points, clamp bounds and a table need "
+                             "'requant'");
+      return Status::ok();
+    }
+    auto narrow = [](DType t) {
+      return t == DType::I8 || t == DType::U8 || t == DType::I16;
+    };
+    if (!narrow(i.inType) || !narrow(i.outType))
+      return Status::error(fmt("requant eltwise needs i8, u8 or i16 operands "
+                               "and result, not %s -> %s",
+                               dtypeName(i.inType), dtypeName(i.outType)));
+    if (!inRange(i.zpA, i.inType) || !inRange(i.zpB, i.inType))
+      return Status::error(fmt("input zero points %d, %d are outside the "
+                               "range of %s",
+                               i.zpA, i.zpB, dtypeName(i.inType)));
+    if (!inRange(i.zpOut, i.outType))
+      return Status::error(fmt("output zero point %d is outside the range "
+                               "of %s",
+                               i.zpOut, dtypeName(i.outType)));
+    if (i.lo > i.hi)
+      return Status::error(fmt("clamp lo %d exceeds hi %d", i.lo, i.hi));
     return Status::ok();
   }
   Status operator()(const ActInstr &i) {

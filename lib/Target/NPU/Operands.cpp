@@ -128,8 +128,7 @@ void instrOperands(const Instr &instr, uint32_t core, const uint64_t *addr,
     uint64_t groups = i->groups ? i->groups : 1;
     uint64_t wBytes =
         static_cast<uint64_t>(i->cout) * i->kh * i->kw * (i->c / groups) * wes;
-    add("wt", vt, addr[1], 1, 0, 1, 0, wBytes, Role::Read, wgt,
-        "align.weight");
+    add("wt", vt, addr[1], 1, 0, 1, 0, wBytes, Role::Read, wgt, "align.weight");
     add("out", vt, addr[2], static_cast<uint64_t>(oh > 0 ? oh : 0),
         outRow * oes, static_cast<uint64_t>(ow > 0 ? ow : 0), outPix * oes,
         static_cast<uint64_t>(i->cout) * oes,
@@ -172,6 +171,9 @@ void instrOperands(const Instr &instr, uint32_t core, const uint64_t *addr,
     add("out", vt, addr[2], i->rows, dense(i->outRowStride, i->cols) * oes, 1,
         0, static_cast<uint64_t>(i->cols) * oes, Role::Write, vec,
         "align.vector");
+    if (i->requant)
+      add("tbl", vt, addr[3], 1, 0, 1, 0, 3 * kRequantEntryBytes, Role::Read,
+          kRequantEntryBytes, nullptr);
     return;
   }
   if (auto *i = std::get_if<ActInstr>(&instr)) {
@@ -199,8 +201,8 @@ void instrOperands(const Instr &instr, uint32_t core, const uint64_t *addr,
     uint64_t es = dtypeBytes(i->dtype);
     add("in", vt, addr[0], i->h, inRow * es, i->w, inPix * es,
         static_cast<uint64_t>(i->c) * es, Role::Read, vec, "align.vector");
-    add("out", vt, addr[1], static_cast<uint64_t>(oh > 0 ? oh : 0),
-        outRow * es, static_cast<uint64_t>(ow > 0 ? ow : 0), outPix * es,
+    add("out", vt, addr[1], static_cast<uint64_t>(oh > 0 ? oh : 0), outRow * es,
+        static_cast<uint64_t>(ow > 0 ? ow : 0), outPix * es,
         static_cast<uint64_t>(i->c) * es, Role::Write, vec, "align.vector");
     return;
   }

@@ -25,6 +25,7 @@
   matmul transb a=0x0 b=0x400 out=0x800 m=16 n=32 k=64 dt=i16 wdt=i8 odt=i64 ars=80
   matmul requant a=0x0 b=0x400 out=0x800 tbl=0x1000 m=4 n=8 k=8 zpa=-1 zpb=2 zpout=3
   eltwise.mul a=0x0 b=0x40 out=0x80 rows=2 cols=16 dt=i8 odt=i16 brs=0
+  eltwise.add requant a=0x0 b=0x40 out=0x80 tbl=0x100 rows=2 cols=16 dt=u8 zpa=128 zpb=5 zpout=-1 lo=-1 bcs=0
   act.lut in=0x0 out=0x100 lut=0x200 cols=256 odt=i16
   act.clamp in=0x0 out=0x100 cols=64 dt=f16 odt=f16 flo=0.0 fhi=6.0
   act.sigmoid in=0x0 out=0x100 cols=8 dt=f32 odt=f16
@@ -54,6 +55,7 @@
 # CHECK-NEXT:   matmul transb a=0x0 b=0x400 out=0x800 dt=i16 odt=i64 m=16 n=32 k=64 ars=80
 # CHECK-NEXT:   matmul requant a=0x0 b=0x400 out=0x800 tbl=0x1000 m=4 n=8 k=8 zpa=-1 zpb=2 zpout=3
 # CHECK-NEXT:   eltwise.mul odt=i16 a=0x0 b=0x40 out=0x80 rows=2 cols=16 brs=0
+# CHECK-NEXT:   eltwise.add requant dt=u8 a=0x0 b=0x40 out=0x80 rows=2 cols=16 bcs=0 tbl=0x100 zpa=128 zpb=5 zpout=-1 lo=-1
 # CHECK-NEXT:   act.lut odt=i16 in=0x0 out=0x100 lut=0x200 cols=256
 # CHECK-NEXT:   act.clamp dt=f16 odt=f16 in=0x0 out=0x100 cols=64 flo=0.0 fhi=6.0
 # CHECK-NEXT:   act.sigmoid dt=f32 odt=f16 in=0x0 out=0x100 cols=8
@@ -70,4 +72,4 @@
 # CHIP: tessel-npu: error: {{.*}}.tsl was built for chip 'cloud-l' and cannot run on chip 'edge-s'; reassemble it with --chip=edge-s
 
 # IDX: /*0*/ setr reg=r1 value=0x1000
-# IDX: /*20*/ end
+# IDX: /*21*/ end

@@ -55,6 +55,8 @@ uint64_t matmulCycles(const ChipModel &chip, uint64_t m, uint64_t n, uint64_t k,
 /// vector.bytes), with elemBytes the wider of the input and output types.
 uint64_t vectorCycles(const ChipModel &chip, uint64_t elements, unsigned passes,
                       unsigned elemBytes);
+/// Cycles of a requant ELTWISE over `elements` elements.
+uint64_t requantEltwiseCycles(const ChipModel &chip, uint64_t elements);
 
 //===----------------------------------------------------------------------===//
 // DMA engine

@@ -473,11 +473,20 @@ enum class EltwiseOp : uint8_t { Add = 0, Sub = 1, Mul = 2, Max = 3, Min = 4 };
 /// ELTWISE: out[r][c] = a[r][c] op b[r][c] over a rows x cols view; each
 /// operand has its own row and column strides in elements, so a stride of 0
 /// broadcasts (a row vector, a column vector or a scalar).
+///
+/// With `requant` (integer operands and result of 8 or 16 bits) it is the
+/// quantized form in one pass, the way Ethos-U's elementwise unit and
+/// NVDLA's SDP rescale both inputs and the output: the table holds three
+/// 16-byte requant entries (a, b, out), and per element
+///   ta = requant(a - zpa, entry 0) to int32, tb = requant(b - zpb, entry 1)
+///   out = clamp(requant(sat32(ta op tb), entry 2) + zpout, lo, hi)
+/// which is bit for bit the CONVERT, ELTWISE (i32), CONVERT chain.
 struct EltwiseInstr {
   static constexpr Opcode kOpcode = Opcode::Eltwise;
   static constexpr const char *kMnemonic = "eltwise";
   static constexpr const char *kOpNames[] = {"add", "sub", "mul", "max", "min"};
   Sync sync;
+  bool requant = false;
   EltwiseOp op = EltwiseOp::Add;
   DType inType = DType::I8, outType = DType::I8;
   Addr a, b, out;
@@ -487,7 +496,11 @@ struct EltwiseInstr {
   uint32_t bRowStride = kDense;
   uint32_t bColStride = kDense;
   uint32_t outRowStride = kDense; ///< dense: cols.
+  Addr table;                     ///< requant: three entries (a, b, out).
+  int16_t zpA = 0, zpB = 0, zpOut = 0; ///< requant only.
+  int16_t lo = INT16_MIN, hi = INT16_MAX; ///< requant: output clamp.
   template <typename V> void visitFields(V &v) {
+    v.flag("requant", requant, 0, 28);
     v.enumeration("op", op, 1, 0, 4, kOpNames, 5, kRequired, true);
     v.dtype("dt", inType, 1, 4, opt(static_cast<int64_t>(DType::I8)));
     v.dtype("odt", outType, 1, 8, opt(static_cast<int64_t>(DType::I8)));
@@ -502,6 +515,12 @@ struct EltwiseInstr {
     v.num("bcs", bColStride, 11, 0, 32, false, opt(kDense), NumFormat::Stride);
     v.num("ors", outRowStride, 12, 0, 32, false, opt(kDense),
           NumFormat::Stride);
+    v.addr("tbl", table, 13, 5, 12, opt(0));
+    v.num("zpa", zpA, 14, 0, 16, true, opt(0), NumFormat::Dec);
+    v.num("zpb", zpB, 14, 16, 16, true, opt(0), NumFormat::Dec);
+    v.num("zpout", zpOut, 1, 16, 16, true, opt(0), NumFormat::Dec);
+    v.num("lo", lo, 15, 0, 16, true, opt(INT16_MIN), NumFormat::Dec);
+    v.num("hi", hi, 15, 16, 16, true, opt(INT16_MAX), NumFormat::Dec);
   }
   bool operator==(const EltwiseInstr &o) const { return sameInstr(*this, o); }
 };

@@ -12,6 +12,9 @@
 //===----------------------------------------------------------------------===//
 #include "LowerCommon.h"
 
+#include <optional>
+#include <utility>
+
 namespace tessel::npu::cg::detail {
 
 namespace {
@@ -179,6 +182,32 @@ uint32_t eltwiseTables(const Layer &l) {
   return l.kind == LayerKind::Eltwise && l.as<EltwiseParams>().requant ? 3 : 0;
 }
 
+/// The output clamp of a quantized eltwise narrowed to its output type, if
+/// it runs as one requant ELTWISE: int32 middle, operands of one 8/16-bit
+/// type, an 8/16-bit result, zero points and bounds that fit the
+/// instruction's 16-bit fields. Otherwise it runs as the CONVERT, ELTWISE,
+/// CONVERT chain (same arithmetic, int32 temporaries in VTCM).
+std::optional<std::pair<int16_t, int16_t>>
+fusedRequantClamp(const LayerGraph &g, const Layer &l) {
+  if (!eltwiseTables(l))
+    return std::nullopt;
+  const auto &ep = l.as<EltwiseParams>();
+  DType a = g.tensor(l.inputs[0]).dtype, b = g.tensor(l.inputs[1]).dtype;
+  DType out = g.tensor(l.output).dtype;
+  auto narrow = [](DType t) {
+    return t == DType::I8 || t == DType::U8 || t == DType::I16;
+  };
+  auto fits16 = [](int64_t v) { return v >= INT16_MIN && v <= INT16_MAX; };
+  if (ep.midType != DType::I32 || a != b || !narrow(a) || !narrow(out) ||
+      !fits16(ep.zpA) || !fits16(ep.zpB) || !fits16(ep.zpOut))
+    return std::nullopt;
+  int64_t lo = std::max<int64_t>(ep.lo, dtypeMin(out));
+  int64_t hi = std::min<int64_t>(ep.hi, dtypeMax(out));
+  if (lo > hi)
+    return std::nullopt;
+  return std::make_pair(static_cast<int16_t>(lo), static_cast<int16_t>(hi));
+}
+
 } // namespace
 
 std::vector<BufferReq> vectorBuffers(const PlanContext &ctx,
@@ -231,14 +260,16 @@ std::vector<BufferReq> vectorBuffers(const PlanContext &ctx,
       r.push_back({n + "1", b, va, false});
   }
   if (eltwiseTables(l)) {
-    const auto &ep = l.as<EltwiseParams>();
-    uint64_t ms = dtypeBytes(ep.midType);
-    for (size_t i = 0; i < v.ins.size(); ++i) {
-      const Opnd &o = v.ins[i];
-      r.push_back({i == 0 ? "ta" : "tb",
-                   blockRows(o, t.tr) * blockCols(o, t.tc) * ms, va, false});
+    if (!fusedRequantClamp(ctx.graph, l)) {
+      const auto &ep = l.as<EltwiseParams>();
+      uint64_t ms = dtypeBytes(ep.midType);
+      for (size_t i = 0; i < v.ins.size(); ++i) {
+        const Opnd &o = v.ins[i];
+        r.push_back({i == 0 ? "ta" : "tb",
+                     blockRows(o, t.tr) * blockCols(o, t.tc) * ms, va, false});
+      }
+      r.push_back({"tm", t.tr * t.tc * ms, va, false});
     }
-    r.push_back({"tm", t.tr * t.tc * ms, va, false});
     r.push_back({"rq", 3 * kRequantEntryBytes, va, true});
   }
   if (l.kind == LayerKind::Act && l.as<ActParams>().kind == ActKind::Lut)
@@ -296,7 +327,9 @@ LayerCost vectorCost(const PlanContext &ctx, const TilePlan &p) {
   uint64_t my = ceilDiv(t.count, cores);
   unsigned ob = dtypeBytes(v.out.dt), ib = dtypeBytes(v.ins[0].dt);
   uint64_t vc = vectorCycles(chip, t.tr * t.tc, actPasses(l), std::max(ob, ib));
-  if (eltwiseTables(l))
+  if (fusedRequantClamp(ctx.graph, l))
+    vc = requantEltwiseCycles(chip, t.tr * t.tc);
+  else if (eltwiseTables(l))
     vc += 3 * vectorCycles(chip, t.tr * t.tc, 2, 4);
   uint64_t bytes = 0;
   for (const Opnd &o : v.ins)
@@ -704,7 +737,29 @@ Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
         e.op = ep.op;
         e.rows = static_cast<uint32_t>(nr);
         e.cols = static_cast<uint32_t>(nc);
-        if (ep.requant) {
+        if (auto clamp = fusedRequantClamp(graph, l)) {
+          auto rq = single("rq");
+          if (!rq)
+            return rq.status();
+          e.requant = true;
+          e.inType = v.ins[0].dt;
+          e.outType = v.out.dt;
+          e.a.offset = static_cast<uint32_t>(src[0].addr);
+          e.b.offset = static_cast<uint32_t>(src[1].addr);
+          e.out.offset = static_cast<uint32_t>(outAddr);
+          e.aRowStride = src[0].rs;
+          e.aColStride = src[0].cs;
+          e.bRowStride = src[1].rs;
+          e.bColStride = src[1].cs;
+          e.outRowStride = denseOr(ors, nc);
+          e.table.offset = static_cast<uint32_t>(*rq);
+          e.zpA = static_cast<int16_t>(ep.zpA);
+          e.zpB = static_cast<int16_t>(ep.zpB);
+          e.zpOut = static_cast<int16_t>(ep.zpOut);
+          e.lo = clamp->first;
+          e.hi = clamp->second;
+          task.compute.push_back(e);
+        } else if (ep.requant) {
           auto rq = single("rq");
           if (!rq)
             return rq.status();
