@@ -8,7 +8,12 @@ The reference is Tessel's CPU path (`--target=cpu`, f32), run on the same
 seeded inputs; the NPU binary (`--target=npu`) runs on the cycle-approximate
 simulator. Float models compute in fp16 on the NPU, so the comparison is a
 tolerance (|npu - cpu| <= atol + rtol * max|cpu|, per output) plus a cosine
-similarity floor. Prints one PASS/FAIL line per output, then the simulator's
+similarity floor. With quantization options among the compile options
+(`--quantize=...`, `--calib-...`), the CPU reference is compiled with the
+same ones and the default tolerance is zero: both paths implement the
+integer reference bit for bit (models whose float ops sit between quantized
+ones, like the BERT encoder's layer norms, round those differently and need
+a tolerance). Prints one PASS/FAIL line per output, then the simulator's
 summary line, and exits non-zero on any failure.
 """
 
@@ -77,7 +82,8 @@ def main() -> int:
     ap.add_argument("--chip", default="mobile-m")
     ap.add_argument("--bindir", default="")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--rtol", type=float, default=0.02)
+    ap.add_argument("--rtol", type=float, default=None,
+                    help="default 0.02 (float), 0 (quantized)")
     ap.add_argument("--atol", type=float, default=0.0)
     ap.add_argument("--min-cosine", type=float, default=0.999)
     ap.add_argument("--batch", type=int, default=0)
@@ -88,13 +94,17 @@ def main() -> int:
         argv = argv[:argv.index("--")]
     a = ap.parse_args(argv)
     a.compile_args = extra
+    quant = [x for x in extra if x.startswith(("--quantize", "--calib", "--per-channel",
+                                               "--asymmetric"))]
+    if a.rtol is None:
+        a.rtol = 0.0 if quant else 0.02
     tool = lambda n: os.path.join(a.bindir, n) if a.bindir else n
     model = load(a.model)
     with tempfile.TemporaryDirectory() as tmp:
         inputs = make_inputs(model, a.seed, tmp, a.batch)
         batch = [f"--batch={a.batch}"] if a.batch else []
         cpu_tsl, npu_tsl = os.path.join(tmp, "cpu.tsl"), os.path.join(tmp, "npu.tsl")
-        run([tool("tessel-compile"), a.model, "--target=cpu", "-o", cpu_tsl] + batch)
+        run([tool("tessel-compile"), a.model, "--target=cpu", "-o", cpu_tsl] + batch + quant)
         run([tool("tessel-compile"), a.model, "--target=npu", f"--chip={a.chip}",
              "-o", npu_tsl] + batch + a.compile_args)
         cpu_dir, npu_dir = os.path.join(tmp, "cpu"), os.path.join(tmp, "npu")

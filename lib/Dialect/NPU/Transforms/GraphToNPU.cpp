@@ -280,8 +280,12 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     for (Type t : op->getResultTypes())
       quantized |= bool(g::getQuantizedElementType(t));
     // Ops that move or compare stored integers keep the float lowering.
-    bool moves = isa<g::MaxPoolOp, g::ReshapeOp, g::TransposeOp, g::ConcatOp,
-                     g::SliceOp>(op);
+    // Reductions that keep the input's parameters work on the stored
+    // integers too (docs/quantization.md): max/min compare them, and mean
+    // is sat(rhaz(sum / n)), REDUCE's integer mean.
+    bool moves =
+        isa<g::MaxPoolOp, g::ReshapeOp, g::TransposeOp, g::ConcatOp,
+            g::SliceOp, g::ReduceMeanOp, g::ReduceMaxOp, g::ReduceMinOp>(op);
     if (quantized && moves)
       for (Value v : op->getOperands())
         if (!g::haveSameQuantParams(
@@ -554,7 +558,8 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     for (size_t i = 1; i < axes.size(); ++i)
       if (axes[i] != axes[i - 1] + 1)
         return fail("the reduced axes are not consecutive");
-    if (!isFloat(op->getOperand(0)))
+    if (!isFloat(op->getOperand(0)) &&
+        !g::getQuantizedElementType(op->getOperand(0).getType()))
       return fail("integer reduction without quantization parameters");
     RankedTensorType rt = resultType();
     if (!rt)

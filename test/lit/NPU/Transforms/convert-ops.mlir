@@ -44,3 +44,16 @@ func.func @main(%x: tensor<2x3x4xf32>) -> tensor<4x3x4xf32> {
   %p = graph.pad %c {pads = array<i64: 0, 1, 0, 0, 0, 1>} : (tensor<4x2x3xf32>) -> tensor<4x3x4xf32>
   return %p : tensor<4x3x4xf32>
 }
+
+// -----
+
+// Quantized reductions keep their parameters and run on the stored integers.
+// CHECK-LABEL: func.func private @npu_0
+// CHECK: npu.reduce %{{.*}} {kind = "mean", view = array<i64: 1, 16, 8>} : (tensor<1x4x4x8x!quant.uniform<i8:f32, 5.000000e-01:-3>>) -> tensor<1x1x1x8x!quant.uniform<i8:f32, 5.000000e-01:-3>>
+// CHECK: npu.reduce %{{.*}} {kind = "max", view = array<i64: 4, 4, 8>}
+!q = !quant.uniform<i8:f32, 0.5:-3>
+func.func @main(%x: tensor<1x4x4x8x!q>) -> (tensor<1x1x1x8x!q>, tensor<1x4x1x8x!q>) {
+  %m = graph.reduce_mean %x {axes = array<i64: 1, 2>} : (tensor<1x4x4x8x!q>) -> tensor<1x1x1x8x!q>
+  %mx = graph.reduce_max %x {axes = array<i64: 2>} : (tensor<1x4x4x8x!q>) -> tensor<1x4x1x8x!q>
+  return %m, %mx : tensor<1x1x1x8x!q>, tensor<1x4x1x8x!q>
+}
