@@ -7,6 +7,90 @@
 
 namespace tessel::npu::cg {
 
+namespace {
+
+/// COPYs of one written VTCM region of this core to the same addresses of
+/// core `to` (the region's shape as 2-D byte copies).
+void copiesOf(const OperandRegion &r, uint32_t to, std::vector<Step> &out,
+              int32_t layer) {
+  auto copy = [&](uint64_t base, uint64_t rows, uint64_t stride,
+                  uint64_t rowBytes) {
+    CopyInstr c;
+    c.dtype = DType::I8;
+    c.src.offset = c.dst.offset = static_cast<uint32_t>(base);
+    c.rows = static_cast<uint32_t>(rows);
+    c.cols = static_cast<uint32_t>(rowBytes);
+    if (rows > 1 && stride != rowBytes)
+      c.srcStride = c.dstStride = static_cast<uint32_t>(stride);
+    c.core = to;
+    out.push_back(Step{c, layer});
+  };
+  if (r.n2 <= 1 || r.s2 == r.bytes) {
+    uint64_t rowBytes = r.n2 <= 1 ? r.bytes : r.n2 * r.bytes;
+    if (r.n1 <= 1 || r.s1 == rowBytes)
+      copy(r.base, 1, 0, r.n1 * rowBytes);
+    else
+      copy(r.base, r.n1, r.s1, rowBytes);
+  } else if (r.n1 <= 1 || r.s1 == r.n2 * r.s2) {
+    copy(r.base, r.n1 * r.n2, r.s2, r.bytes);
+  } else {
+    for (uint64_t i = 0; i < r.n1; ++i)
+      copy(r.base + i * r.s1, r.n2, r.s2, r.bytes);
+  }
+}
+
+/// The VTCM bytes [begin, end) a resident tensor occupies on every core.
+std::pair<uint64_t, uint64_t> vtcmExtent(const LayerGraph &g,
+                                         const NpuPlan &plan, TensorId id) {
+  TensorId s = g.storageOf(id);
+  const Placement &p = plan.placements[s];
+  const Tensor &t = g.tensor(s);
+  uint64_t bytes = t.bytes();
+  if (p.pitch) {
+    uint64_t rows = 1;
+    for (int d = 0; d < p.rowDims && d < static_cast<int>(t.shape.size()); ++d)
+      rows *= static_cast<uint64_t>(t.shape[d]);
+    bytes = rows * p.pitch;
+  }
+  return {p.addr, p.addr + bytes};
+}
+
+/// With several cores, a tensor kept in VTCM is kept in every core's VTCM
+/// at the same address: each write a core makes into a layer's resident
+/// output is copied over the NoC to the other cores right after it (the
+/// copy overlaps the next tiles; the barrier that ends the layer orders it
+/// before any reader).
+void broadcastResidentWrites(const ChipModel &chip, const LayerGraph &g,
+                             const NpuPlan &plan, size_t li, uint32_t core,
+                             uint32_t cores, std::vector<Step> &body) {
+  const Layer &l = g.layers[li];
+  if (cores <= 1 || !plan.placements[g.storageOf(l.output)].vtcm)
+    return;
+  auto [lo, hi] = vtcmExtent(g, plan, l.output);
+  std::vector<Step> out;
+  out.reserve(body.size());
+  std::vector<OperandRegion> regs;
+  for (Step &s : body) {
+    bool isCopy = std::holds_alternative<CopyInstr>(s.instr);
+    regs.clear();
+    if (!isCopy)
+      instrOperands(s.instr, core, chip, regs);
+    int32_t layer = s.layer;
+    out.push_back(std::move(s));
+    for (const OperandRegion &r : regs) {
+      if (!r.writes() || r.mem != static_cast<int>(core) || r.base < lo ||
+          r.wideHi() > hi)
+        continue;
+      for (uint32_t to = 0; to < cores; ++to)
+        if (to != core)
+          copiesOf(r, to, out, layer);
+    }
+  }
+  body = std::move(out);
+}
+
+} // namespace
+
 StatusOr<StepProgram> lowerGraph(const ChipModel &chip, const LayerGraph &graph,
                                  const NpuPlan &plan,
                                  const EmitOptions &options) {
@@ -27,6 +111,10 @@ StatusOr<StepProgram> lowerGraph(const ChipModel &chip, const LayerGraph &graph,
                    std::max(steps[li].body.size(), steps[li].prologue.size())));
   }
   sp.cores.resize(cores);
+  for (size_t li = 0; li < L; ++li)
+    for (uint32_t c = 0; c < steps[li].body.size(); ++c)
+      broadcastResidentWrites(chip, graph, plan, li, c, cores,
+                              steps[li].body[c]);
   // A prologue runs during the previous layer: it may only write VTCM the
   // allocator kept free for it (a mismatch would silently clobber the
   // previous layer's buffers).
