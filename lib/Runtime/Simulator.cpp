@@ -1071,7 +1071,7 @@ bool Run::execute(uint32_t core, unsigned engine, uint64_t start) {
     remoteMask = dm->coreMask ? dm->coreMask : (1u << core);
   } else if (auto *cp = std::get_if<CopyInstr>(&instr)) {
     remote = cp->remoteSignal;
-    remoteMask = 1u << cp->core;
+    remoteMask = cp->coreMask ? cp->coreMask : 1u << cp->core;
   }
   for (unsigned k = 0; k < 2; ++k) {
     int8_t sg = s.signal[k];

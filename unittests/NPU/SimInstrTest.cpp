@@ -890,3 +890,37 @@ TEST(SimDmaTest, MulticastAndCoreToCoreCopy) {
   for (int i = 0; i < 32; ++i)
     EXPECT_EQ(ddr[0x1002 + i], i);
 }
+
+// A multicast COPY writes every core of its mask (not the others, not its
+// own unless named) and its remote signal reaches each of them.
+TEST(SimDmaTest, MulticastCopyReachesEveryCoreOfItsMask) {
+  SimHarness h(*ChipRegistry::builtin().find("cloud-l"));
+  uint8_t *ddr = h.ddrPtr();
+  for (int i = 0; i < 256; ++i)
+    ddr[i] = static_cast<uint8_t>(255 - i);
+  const char *text = R"(
+.core 0
+  dma.load src=0x0 dst=0x100 rows=4 cols=16 dstride=32
+  sync.dma
+  copy src=0x100 dst=0x100 rows=4 cols=16 sstride=32 dstride=32 mask=0xa rsignal=s2
+  end
+.core 1
+  sync.dma wait=s2
+  dma.store src=0x100 dst=0x1000 cols=128
+  end
+.core 2
+  end
+.core 3
+  sync.dma wait=s2
+  dma.store src=0x100 dst=0x2000 cols=128
+  end
+)";
+  ASSERT_TRUE(h.run(assembleOrDie(text)).isOk()) << h.result.fault->toString();
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 16; ++c) {
+      uint8_t want = static_cast<uint8_t>(255 - (r * 16 + c));
+      EXPECT_EQ(ddr[0x1000 + r * 32 + c], want) << r << "," << c;
+      EXPECT_EQ(ddr[0x2000 + r * 32 + c], want) << r << "," << c;
+      EXPECT_EQ(h.vtcm(2)[0x100 + r * 32 + c], 0) << "core 2 is not in the mask";
+    }
+}

@@ -109,7 +109,7 @@ Status checkChipSupport(const Instr &instr, const ChipModel &chip) {
   if (auto *d = std::get_if<DmaInstr>(&instr))
     cores = d->coreMask;
   else if (auto *c = std::get_if<CopyInstr>(&instr))
-    cores = 1u << c->core;
+    cores = c->coreMask ? c->coreMask : 1u << c->core;
   if (chip.cores < 32 && (cores >> chip.cores))
     return Status::error("the instruction names cores that chip " + chip.name +
                          " (" + std::to_string(chip.cores) +

@@ -185,8 +185,8 @@ Unit unitOf(const Instr &instr) {
 const char *featureOf(const Instr &instr) {
   if (auto *d = std::get_if<DmaInstr>(&instr))
     return d->coreMask ? "multicast" : nullptr;
-  if (std::holds_alternative<CopyInstr>(instr))
-    return "copy";
+  if (auto *c = std::get_if<CopyInstr>(&instr))
+    return c->coreMask ? "multicast" : "copy";
   if (auto *c = std::get_if<ConvInstr>(&instr))
     return (c->groups > 1 && c->c == c->groups) ? "dwconv" : "conv";
   if (std::holds_alternative<MatmulInstr>(instr))
@@ -375,6 +375,8 @@ struct Verifier {
       return Status::error("invalid element type");
     if (i.core >= kMaxCores)
       return Status::error("destination core out of range");
+    if (i.coreMask && i.core)
+      return Status::error("a copy names either a core or a mask");
     return verifyDmaShape(i.dtype, i.rows, i.cols, i.dstStride, i.padLeft,
                           i.padRight, i.pad);
   }

@@ -106,9 +106,11 @@ void instrOperands(const Instr &instr, uint32_t core, const uint64_t *addr,
         static_cast<uint64_t>(i->padTop) + i->rows + i->padBottom;
     add("src", vt, addr[0], i->rows, dense(i->srcStride, rowBytes), 1, 0,
         rowBytes, Role::Read, dma, "align.dma");
-    add("dst", static_cast<int>(i->core), addr[1], dstRows,
-        dense(i->dstStride, dstRowBytes), 1, 0, dstRowBytes, Role::Write, dma,
-        "align.dma");
+    for (uint32_t k = 0; k < kMaxCores; ++k)
+      if (i->coreMask ? (i->coreMask >> k) & 1 : k == i->core)
+        add("dst", static_cast<int>(k), addr[1], dstRows,
+            dense(i->dstStride, dstRowBytes), 1, 0, dstRowBytes, Role::Write,
+            dma, "align.dma");
     return;
   }
   if (auto *i = std::get_if<ConvInstr>(&instr)) {

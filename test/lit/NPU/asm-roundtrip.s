@@ -18,6 +18,7 @@
 .layer data
   dma.load src=0x100+r1, dst=0x0, rows=4, cols=32, sstride=128, pt=1, pb=1, pad=-3, mask=0x3, signal=s0, rsignal=s2
   copy src=0x0 dst=0x800 cols=64 core=1 wait=s0 rsignal=s3
+  copy src=0x0 dst=0x0 rows=2 cols=64 sstride=128 dstride=128 mask=0x2
   dma.store dt=i16 src=0x0 dst=r2 cols=8 dstride=64 rows=2
 .layer math
   conv acc in=0x0 wt=0x800 out=0x1000 h=8 w=8 c=16 cout=32 kh=3 kw=3 sh=2 sw=2 dh=1 pt=1 pl=1 odt=i32 irs=256 ips=32
@@ -48,6 +49,7 @@
 # CHECK-NEXT: .layer data
 # CHECK-NEXT:   dma.load remote src=0x100+r1 dst=0x0 rows=4 cols=32 sstride=128 pt=1 pb=1 pad=-3 mask=0x3 signal=s0 rsignal=s2
 # CHECK-NEXT:   copy remote src=0x0 dst=0x800 cols=64 core=1 wait=s0 rsignal=s3
+# CHECK-NEXT:   copy src=0x0 dst=0x0 rows=2 cols=64 sstride=128 dstride=128 mask=0x2
 # CHECK-NEXT:   dma.store dt=i16 src=0x0 dst=0x0+r2 rows=2 cols=8 dstride=64
 # CHECK-NEXT: .layer math
 # CHECK-NEXT:   conv acc in=0x0 wt=0x800 out=0x1000 odt=i32 h=8 w=8 c=16 cout=32 kh=3 kw=3 sh=2 sw=2 pt=1 pl=1 irs=256 ips=32
@@ -72,4 +74,4 @@
 # CHIP: tessel-npu: error: {{.*}}.tsl was built for chip 'cloud-l' and cannot run on chip 'edge-s'; reassemble it with --chip=edge-s
 
 # IDX: /*0*/ setr reg=r1 value=0x1000
-# IDX: /*21*/ end
+# IDX: /*22*/ end

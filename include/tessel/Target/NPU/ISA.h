@@ -316,8 +316,9 @@ struct DmaInstr {
   bool operator==(const DmaInstr &o) const { return sameInstr(*this, o); }
 };
 
-/// COPY: this core's VTCM -> the VTCM of core `core`, with the same 2-D
-/// shape, strides and padding rules as DMA.
+/// COPY: this core's VTCM -> the VTCM of core `core` (or, with `coreMask`,
+/// of every core in the mask: one NoC multicast), with the same 2-D shape,
+/// strides and padding rules as DMA.
 struct CopyInstr {
   static constexpr Opcode kOpcode = Opcode::Copy;
   static constexpr const char *kMnemonic = "copy";
@@ -329,7 +330,8 @@ struct CopyInstr {
   uint32_t srcStride = kDense, dstStride = kDense;
   uint16_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
   int32_t pad = 0;
-  uint32_t core = 0; ///< Destination core.
+  uint32_t core = 0;     ///< Destination core (0 with a mask).
+  uint32_t coreMask = 0; ///< Destination cores (0: `core`).
   template <typename V> void visitFields(V &v) {
     v.flag("remote", remoteSignal, 0, 28);
     v.dtype("dt", dtype, 1, 4, opt(static_cast<int64_t>(DType::I8)));
@@ -346,7 +348,8 @@ struct CopyInstr {
     v.num("pl", padLeft, 10, 0, 16, false, opt(0), NumFormat::Dec);
     v.num("pr", padRight, 10, 16, 16, false, opt(0), NumFormat::Dec);
     v.num("pad", pad, 11, 0, 32, true, opt(0), NumFormat::Dec);
-    v.num("core", core, 12, 0, 5, false, kRequired, NumFormat::Dec);
+    v.num("core", core, 12, 0, 5, false, opt(0), NumFormat::Dec);
+    v.num("mask", coreMask, 13, 0, 32, false, opt(0), NumFormat::Hex);
   }
   bool operator==(const CopyInstr &o) const { return sameInstr(*this, o); }
 };

@@ -10,9 +10,10 @@ namespace tessel::npu::cg {
 namespace {
 
 /// COPYs of one written VTCM region of this core to the same addresses of
-/// core `to` (the region's shape as 2-D byte copies).
-void copiesOf(const OperandRegion &r, uint32_t to, std::vector<Step> &out,
-              int32_t layer) {
+/// the cores in `mask` (the region's shape as 2-D byte copies): one
+/// multicast copy where the chip has multicast, else one per core.
+void copiesOf(const ChipModel &chip, const OperandRegion &r, uint32_t mask,
+              std::vector<Step> &out, int32_t layer) {
   auto copy = [&](uint64_t base, uint64_t rows, uint64_t stride,
                   uint64_t rowBytes) {
     CopyInstr c;
@@ -22,8 +23,16 @@ void copiesOf(const OperandRegion &r, uint32_t to, std::vector<Step> &out,
     c.cols = static_cast<uint32_t>(rowBytes);
     if (rows > 1 && stride != rowBytes)
       c.srcStride = c.dstStride = static_cast<uint32_t>(stride);
-    c.core = to;
-    out.push_back(Step{c, layer});
+    if (chip.multicast && chip.supportsOp("multicast")) {
+      c.coreMask = mask;
+      out.push_back(Step{c, layer});
+      return;
+    }
+    for (uint32_t k = 0; k < kMaxCores; ++k)
+      if ((mask >> k) & 1) {
+        c.core = k;
+        out.push_back(Step{c, layer});
+      }
   };
   if (r.n2 <= 1 || r.s2 == r.bytes) {
     uint64_t rowBytes = r.n2 <= 1 ? r.bytes : r.n2 * r.bytes;
@@ -81,9 +90,11 @@ void broadcastResidentWrites(const ChipModel &chip, const LayerGraph &g,
       if (!r.writes() || r.mem != static_cast<int>(core) || r.base < lo ||
           r.wideHi() > hi)
         continue;
+      uint32_t mask = 0;
       for (uint32_t to = 0; to < cores; ++to)
         if (to != core)
-          copiesOf(r, to, out, layer);
+          mask |= 1u << to;
+      copiesOf(chip, r, mask, out, layer);
     }
   }
   body = std::move(out);
