@@ -400,6 +400,9 @@ struct CoreState {
   // Engines.
   std::deque<Dyn> queue[kNumEngines];
   uint64_t freeAt[kNumEngines] = {};
+  /// When the last transfer an engine started has arrived (a barrier
+  /// waits for it).
+  uint64_t doneAt[kNumEngines] = {};
   Semaphore sems[kNumSemaphores];
 };
 
@@ -1048,6 +1051,7 @@ bool Run::execute(uint32_t core, unsigned engine, uint64_t start) {
       computeBusy_.push_back({start, end});
   }
   c.freeAt[engine] = end;
+  c.doneAt[engine] = std::max(c.doneAt[engine], done);
   st.busy[core][engine] += end - start;
   st.cycles = std::max(st.cycles, done);
   ++st.instructions;
@@ -1195,7 +1199,8 @@ bool Run::barrierReady(uint32_t core, uint64_t &start,
                          "0x%x",
                          core, mask, k, omask ? omask : usedMask_),
                      od.dispatch);
-      start = std::max(start, std::max(o.freeAt[e], od.dispatch));
+      start = std::max(
+          start, std::max({o.freeAt[e], o.doneAt[e], od.dispatch}));
     }
     cores.push_back(k);
   }
