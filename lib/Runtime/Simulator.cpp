@@ -1199,8 +1199,8 @@ bool Run::barrierReady(uint32_t core, uint64_t &start,
                          "0x%x",
                          core, mask, k, omask ? omask : usedMask_),
                      od.dispatch);
-      start = std::max(
-          start, std::max({o.freeAt[e], o.doneAt[e], od.dispatch}));
+      start =
+          std::max(start, std::max({o.freeAt[e], o.doneAt[e], od.dispatch}));
     }
     cores.push_back(k);
   }

@@ -122,6 +122,23 @@ StatusOr<StepProgram> lowerGraph(const ChipModel &chip, const LayerGraph &graph,
                    std::max(steps[li].body.size(), steps[li].prologue.size())));
   }
   sp.cores.resize(cores);
+  // Barriers inside a layer (multicast weight tiles) are met by every core:
+  // cores with fewer of them (or none: not in the layer) add the rest.
+  for (size_t li = 0; li < L && cores > 1; ++li) {
+    std::vector<std::vector<Step>> &body = steps[li].body;
+    body.resize(cores);
+    auto barriers = [](const std::vector<Step> &v) {
+      return std::count_if(v.begin(), v.end(), [](const Step &s) {
+        return std::holds_alternative<BarrierInstr>(s.instr);
+      });
+    };
+    std::ptrdiff_t most = 0;
+    for (const std::vector<Step> &v : body)
+      most = std::max(most, barriers(v));
+    for (std::vector<Step> &v : body)
+      for (std::ptrdiff_t k = barriers(v); k < most; ++k)
+        v.push_back(Step{BarrierInstr{}, -1});
+  }
   for (size_t li = 0; li < L; ++li)
     for (uint32_t c = 0; c < steps[li].body.size(); ++c)
       broadcastResidentWrites(chip, graph, plan, li, c, cores,

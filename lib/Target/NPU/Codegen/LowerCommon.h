@@ -42,6 +42,10 @@ struct TileTask {
   std::vector<Instr> loads;      ///< Activations.
   std::vector<Instr> compute;    ///< Matrix and vector engine work.
   std::vector<Instr> stores;
+  /// All cores meet at a barrier before this task's constant loads (a
+  /// multicast weight tile may overwrite a slot only when every core of
+  /// its group is done with the tile it held).
+  bool barrierBefore = false;
 };
 
 /// Emits the tasks of one core in software-pipelined order: loads(0), then

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LowerCommon.h"
+#include "tessel/Target/NPU/Codegen/Sync.h"
 #include "tessel/Target/NPU/Codegen/Packing.h"
 
 #include <numeric>
@@ -340,8 +341,6 @@ LayerCost convCost(const PlanContext &ctx, const TilePlan &p) {
   uint64_t bytes = inLoads * inTile + wLoads * wTile + outStores * outTile;
   // DDR is shared: all cores' transfers queue on one channel.
   uint64_t allBytes = bytes * (s.rowCores * s.chanCores);
-  if (p.multicastWeights && s.rowCores > 1)
-    allBytes -= 0; // Already divided above.
   uint64_t dma = dmaCycles(chip, bytes, inLoads + wLoads + outStores) +
                  dmaCycles(chip, moves * inTile, moves, false);
   double ddrCycles = allBytes / std::max(1e-9, chip.ddrBytesPerCycle());
@@ -389,7 +388,9 @@ std::vector<TilePlan> convCandidates(const PlanContext &ctx) {
           p.weightsOuter = wo;
           p.cores = cores;
           p.channelCores = cc;
-          p.multicastWeights = ctx.multicastWeights && cores / cc > 1;
+          // Multicast needs the cores of a channel group to walk the same
+          // weight tiles in step: weights outer.
+          p.multicastWeights = ctx.multicastWeights && cores / cc > 1 && wo;
           Shape s = shapeOf(ctx, p);
           if (cc > s.chanTileCount || cores / cc > s.rowTileCount)
             continue;
@@ -460,9 +461,22 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
     return Status::error("layer '" + l.name +
                          "': the packed weights do not match the tile plan");
 
+  // Multicast weights: the first core of each channel group loads every
+  // weight tile into the VTCM of all the group's cores (same slot
+  // addresses); each core waits for the tile's token before its first
+  // compute with it, and all cores meet at a barrier before a tile
+  // overwrites the slot of the one before last.
+  const bool multicast = !g.pool && p.multicastWeights && p.weightsOuter &&
+                         s.rowCores > 1;
+  const auto tokenSem =
+      static_cast<int8_t>(kWeightTokenSemaphore + ctx.layerIndex % 2);
   for (uint32_t rc = 0; rc < s.rowCores; ++rc) {
     for (uint32_t cc = 0; cc < s.chanCores; ++cc) {
       uint32_t core = rc * s.chanCores + cc;
+      uint32_t groupMask = 0;
+      for (uint32_t k = 0; k < s.rowCores; ++k)
+        groupMask |= 1u << (k * s.chanCores + cc);
+      bool firstWeightTile = true;
       std::vector<std::pair<size_t, size_t>> order; // (row tile, chan tile)
       auto [r0, r1] = rowBands[rc];
       auto [c0, c1] = chanBands[cc];
@@ -531,8 +545,20 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
             uint64_t src = ctx.plan.weightsBase + pt->offset;
             if (Status e = checkAddr(src, l); !e)
               return e;
-            t.constLoads.push_back(
-                dmaInstr(DmaDir::Load, src, wSlot[wK], 1, pt->bytes));
+            DmaInstr d = dmaInstr(DmaDir::Load, src, wSlot[wK], 1, pt->bytes);
+            if (multicast) {
+              d.coreMask = groupMask;
+              d.remoteSignal = true;
+              d.sync.signal[1] = tokenSem;
+              SyncInstr token;
+              token.engine = Engine::Matrix;
+              token.sync.wait[0] = tokenSem;
+              t.compute.insert(t.compute.begin(), token);
+              t.barrierBefore = !firstWeightTile;
+            }
+            if (!multicast || rc == 0)
+              t.constLoads.push_back(d);
+            firstWeightTile = false;
           }
         }
         // Output.

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LowerCommon.h"
+#include "tessel/Target/NPU/Codegen/Sync.h"
 #include "tessel/Target/NPU/Codegen/Packing.h"
 
 namespace tessel::npu::cg::detail {
@@ -154,6 +155,8 @@ LayerCost matmulCost(const PlanContext &ctx, const TilePlan &p) {
   uint64_t bTile = bTileBytes(ctx, s);
   uint64_t bLoads = g.constB ? ((Ct == 1 || p.weightsOuter) ? Ct : R * Ct)
                              : (p.weightsOuter ? Ct * g.batch : R * Ct);
+  if (p.multicastWeights && s.rowCores > 1)
+    bLoads = ceilDiv(bLoads, s.rowCores); // One core loads.
   uint64_t outTile = s.tm * s.tn * oes;
   uint64_t stores = s.stageOut ? tiles : 0;
   uint64_t bytes = aLoads * aTile + bLoads * bTile + stores * outTile;
@@ -195,8 +198,10 @@ std::vector<TilePlan> matmulCandidates(const PlanContext &ctx) {
           p.weightsOuter = wo;
           p.cores = cores;
           p.channelCores = cc;
-          p.multicastWeights =
-              ctx.multicastWeights && g.constB && cores / cc > 1;
+          // Multicast needs the cores of a column group to walk the same
+          // weight tiles in step: weights outer, one batch.
+          p.multicastWeights = ctx.multicastWeights && g.constB &&
+                               cores / cc > 1 && wo && g.batch == 1;
           MShape s = shapeOf(ctx, p);
           if (cc > s.colTileCount || cores / cc > s.rowTileCount)
             continue;
@@ -259,9 +264,19 @@ Status lowerMatmul(const LowerContext &ctx, const PlanContext &pc,
     colBands.push_back(
         {colTiles * q / s.colCores, colTiles * (q + 1) / s.colCores});
 
+  // Multicast weights, as for convs (LowerConv.cpp): the first core of
+  // each column group loads every B tile into all the group's cores.
+  const bool multicast = g.constB && p.multicastWeights && p.weightsOuter &&
+                         g.batch == 1 && s.rowCores > 1;
+  const auto tokenSem =
+      static_cast<int8_t>(kWeightTokenSemaphore + ctx.layerIndex % 2);
   for (uint32_t rc = 0; rc < s.rowCores; ++rc)
     for (uint32_t cc = 0; cc < s.colCores; ++cc) {
       uint32_t core = rc * s.colCores + cc;
+      uint32_t groupMask = 0;
+      for (uint32_t k = 0; k < s.rowCores; ++k)
+        groupMask |= 1u << (k * s.colCores + cc);
+      bool firstWeightTile = true;
       std::vector<std::pair<size_t, size_t>> order;
       auto [r0, r1] = rowBands[rc];
       auto [c0, c1] = colBands[cc];
@@ -320,8 +335,21 @@ Status lowerMatmul(const LowerContext &ctx, const PlanContext &pc,
             uint64_t src = ctx.plan.weightsBase + ptile->offset;
             if (Status e = checkAddr(src, l); !e)
               return e;
-            t.constLoads.push_back(
-                dmaInstr(DmaDir::Load, src, wSlot[wK], 1, ptile->bytes));
+            DmaInstr d =
+                dmaInstr(DmaDir::Load, src, wSlot[wK], 1, ptile->bytes);
+            if (multicast) {
+              d.coreMask = groupMask;
+              d.remoteSignal = true;
+              d.sync.signal[1] = tokenSem;
+              SyncInstr token;
+              token.engine = Engine::Matrix;
+              token.sync.wait[0] = tokenSem;
+              t.compute.insert(t.compute.begin(), token);
+              t.barrierBefore = !firstWeightTile;
+            }
+            if (!multicast || rc == 0)
+              t.constLoads.push_back(d);
+            firstWeightTile = false;
           } else {
             uint64_t base = pb.addr + bBatch * g.N * g.K * bes;
             if (Status e = checkAddr(base, l); !e)

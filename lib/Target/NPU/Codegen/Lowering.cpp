@@ -88,6 +88,8 @@ void pipelineTasks(std::vector<TileTask> &tasks, uint32_t core, int32_t mark,
   put(body, tasks[0].loads);
   for (size_t i = 0; i < tasks.size(); ++i) {
     if (i + 1 < tasks.size()) {
+      if (tasks[i + 1].barrierBefore)
+        body.push_back(Step{BarrierInstr{}, mark});
       put(body, tasks[i + 1].constLoads);
       put(body, tasks[i + 1].loads);
     }

@@ -109,10 +109,15 @@ StatusOr<Program> synchronize(const ChipModel &chip, const StepProgram &program,
 
     for (const Step &step : steps) {
       Instr instr = step.instr;
-      if (!syncOf(instr).empty())
-        return StatusOr<Program>::error(
-            "internal error: a step carries its own waits: " +
-            disassemble(instr));
+      {
+        const Sync &pre = syncOf(instr);
+        for (int8_t x :
+             {pre.wait[0], pre.wait[1], pre.signal[0], pre.signal[1]})
+          if (x >= 0 && static_cast<unsigned>(x) < kFirstExplicitSemaphore)
+            return StatusOr<Program>::error(
+                "internal error: a step carries its own waits: " +
+                disassemble(instr));
+      }
       Unit unit = unitOf(instr);
       if (unit == Unit::FrontEnd) {
         out.push_back(Step{instr, step.layer});
@@ -142,15 +147,28 @@ StatusOr<Program> synchronize(const ChipModel &chip, const StepProgram &program,
                 need[f] = std::max(need[f], s.readers[f]);
         });
       }
-      unsigned slot = 0;
+      // A wait on one engine's instruction also orders everything that
+      // instruction waited for: skip producers another needed wait covers.
+      bool covered[kEngines] = {false, false, false};
+      for (int f = 0; f < kEngines; ++f)
+        for (int g = 0; g < kEngines; ++g)
+          if (f != E && g != E && f != g && need[f] >= 0 && need[g] >= 0 &&
+              need[g] > vc[E][g] && clocks[g][need[g]][f] >= need[f])
+            covered[f] = true;
       for (int f = 0; f < kEngines; ++f) {
-        if (f == E || need[f] <= vc[E][f])
+        if (f == E || need[f] <= vc[E][f] || covered[f])
           continue;
         unsigned sem =
             semaphoreFor(static_cast<Engine>(f), static_cast<Engine>(E));
         if (Status s = addSignal(out[posOf[f][need[f]]].instr, sem); !s)
           return StatusOr<Program>(s);
-        syncOf(instr).wait[slot++] = static_cast<int8_t>(sem);
+        int8_t *w = syncOf(instr).wait;
+        int8_t *slot = w[0] < 0 ? &w[0] : w[1] < 0 ? &w[1] : nullptr;
+        if (!slot)
+          return StatusOr<Program>::error(
+              "internal error: an instruction needs more than two waits: " +
+              disassemble(instr));
+        *slot = static_cast<int8_t>(sem);
         const Clock &pc = clocks[f][need[f]];
         for (int g = 0; g < kEngines; ++g)
           vc[E][g] = std::max(vc[E][g], pc[g]);

@@ -38,7 +38,7 @@
 // SCHED: npu.program @npu_0_program attributes {chip = "mobile-m", instructions = {{[0-9]+}} : i64, waits = {{[0-9]+}} : i64} {
 // SCHED-NEXT: npu.core 0 {
 // SCHED-NEXT: npu.inst "dma.load src=0x0 dst={{.*}} signal=s1" {layer = "convert_0"}
-// SCHED: npu.inst "conv in={{.*}} dt=f16 wdt=f16 odt=f16 h=8 w=8 c=16 cout=32 kh=3 kw=3 pt=1 pb=1 pl=1 pr=1{{.*}} wait=s0{{.*}}" {layer = "conv1"}
+// SCHED: npu.inst "conv in={{.*}} dt=f16 wdt=f16 odt=f16 h=8 w=8 c=16 cout=32 kh=3 kw=3 pt=1 pb=1 pl=1 pr=1{{.*}} wait=s{{[05]}}{{.*}}" {layer = "conv1"}
 // SCHED: npu.inst "act.sigmoid dt=f16 odt=f16{{.*}}" {layer = "sig"}
 // SCHED: npu.inst "dma.store src={{.*}} dst=0x2c00 cols=1024 wait=s4" {layer = "convert_6"}
 // SCHED-NEXT: npu.inst "end"

@@ -59,8 +59,19 @@ struct SyncStats {
 /// Semaphore carrying producer engine `from` -> consumer engine `to`.
 unsigned semaphoreFor(Engine from, Engine to);
 
+/// Semaphores from this one up are never chosen by synchronize(): a step
+/// may carry waits and signals on them (cross-core tokens the lowering
+/// places itself), and synchronize() adds its own in the free slots.
+constexpr unsigned kFirstExplicitSemaphore = 6;
+/// The token a multicast weight load gives every core of its group: this
+/// one for even layers, the next for odd ones (a layer's first tile is
+/// loaded while the previous layer runs, and must not be taken for one of
+/// that layer's tiles).
+constexpr unsigned kWeightTokenSemaphore = 8;
+
 /// Assigns waits and signals, appends END to every non-empty stream and
-/// encodes. `program.cores` must hold no waits or signals of its own.
+/// encodes. Steps may carry waits and signals only on semaphores from
+/// kFirstExplicitSemaphore up.
 StatusOr<Program> synchronize(const ChipModel &chip, const StepProgram &program,
                               SyncStats *stats = nullptr);
 
