@@ -280,12 +280,14 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     for (Type t : op->getResultTypes())
       quantized |= bool(g::getQuantizedElementType(t));
     // Ops that move or compare stored integers keep the float lowering.
-    // Reductions that keep the input's parameters work on the stored
-    // integers too (docs/quantization.md): max/min compare them, and mean
-    // is sat(rhaz(sum / n)), REDUCE's integer mean.
+    // Reductions and average pooling that keep the input's parameters
+    // work on the stored integers too (docs/quantization.md): max/min
+    // compare them, and mean/average is sat(rhaz(sum / n)) with padded taps
+    // counted as the zero point, REDUCE's and POOL's integer mean.
     bool moves =
         isa<g::MaxPoolOp, g::ReshapeOp, g::TransposeOp, g::ConcatOp,
-            g::SliceOp, g::ReduceMeanOp, g::ReduceMaxOp, g::ReduceMinOp>(op);
+            g::SliceOp, g::ReduceMeanOp, g::ReduceMaxOp, g::ReduceMinOp,
+            g::AvgPoolOp>(op);
     if (quantized && moves)
       for (Value v : op->getOperands())
         if (!g::haveSameQuantParams(
@@ -528,6 +530,17 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     bool countPad = false;
     if (auto a = dyn_cast<g::AvgPoolOp>(op))
       countPad = a.getCountIncludePad();
+    // A quantized average counts padded taps as the zero point.
+    IntegerAttr zp;
+    if (countPad)
+      if (std::optional<ref::QuantParams> q = g::getQuantParams(
+              cast<RankedTensorType>(op->getOperand(0).getType())
+                  .getElementType())) {
+        if (!q->isPerTensor())
+          return fail("per-axis quantized average pooling with counted "
+                      "padding");
+        zp = b.getI64IntegerAttr(q->zeroPoints[0]);
+      }
     Value x;
     if (failed(get(op->getOperand(0), x)))
       return failure();
@@ -537,7 +550,7 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
                        b.getDenseI64ArrayAttr(kernel.asArrayRef()),
                        b.getDenseI64ArrayAttr(strides.asArrayRef()),
                        b.getDenseI64ArrayAttr(pads),
-                       countPad ? b.getUnitAttr() : nullptr, nullptr);
+                       countPad ? b.getUnitAttr() : nullptr, zp);
     mapping.map(op->getResult(0), pool.getResult());
     return success();
   }
@@ -985,11 +998,6 @@ LogicalResult GraphToNPULowering::lowerQuantized(Operation *op,
                               nullptr)
                     .getResult());
     return success();
-  }
-  if (auto ap = dyn_cast<g::AvgPoolOp>(op)) {
-    (void)ap;
-    return fail("quantized average pooling (its rounding is not the "
-                "pool instruction's)");
   }
   (void)ctx;
   return fail("the NPU has no lowering for this quantized op");
