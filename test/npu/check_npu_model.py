@@ -94,8 +94,15 @@ def main() -> int:
         argv = argv[:argv.index("--")]
     a = ap.parse_args(argv)
     a.compile_args = extra
-    quant = [x for x in extra if x.startswith(("--quantize", "--calib", "--per-channel",
-                                               "--asymmetric"))]
+    # The quantization options (with their values, `--opt=V` or `--opt V`)
+    # go to the CPU reference's compile too.
+    quant: list[str] = []
+    for i, x in enumerate(extra):
+        if x.startswith(("--quantize", "--calib", "--per-channel", "--asymmetric")):
+            quant.append(x)
+            if ("=" not in x and i + 1 < len(extra) and not extra[i + 1].startswith("-")
+                    and x not in ("--asymmetric",)):
+                quant.append(extra[i + 1])
     if a.rtol is None:
         a.rtol = 0.0 if quant else 0.02
     tool = lambda n: os.path.join(a.bindir, n) if a.bindir else n
