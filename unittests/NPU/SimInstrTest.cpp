@@ -522,18 +522,17 @@ TEST(SimVectorTest, RequantEltwiseEqualsTheConvertChainBitForBit) {
                                    : 0;
         int64_t xa = getInt(v + kIn + ai * es, e.inType);
         int64_t xb = getInt(v + kW + bi * es, e.inType);
-        int64_t qa = refOutput(xa - e.zpA, tbl[0], 0, DType::I32, INT32_MIN,
-                               INT32_MAX);
-        int64_t qb = refOutput(xb - e.zpB, tbl[1], 0, DType::I32, INT32_MIN,
-                               INT32_MAX);
+        int64_t qa =
+            refOutput(xa - e.zpA, tbl[0], 0, DType::I32, INT32_MIN, INT32_MAX);
+        int64_t qb =
+            refOutput(xb - e.zpB, tbl[1], 0, DType::I32, INT32_MIN, INT32_MAX);
         __int128 z = e.op == EltwiseOp::Add   ? __int128(qa) + qb
                      : e.op == EltwiseOp::Sub ? __int128(qa) - qb
                      : e.op == EltwiseOp::Mul ? __int128(qa) * qb
                      : e.op == EltwiseOp::Max ? std::max(qa, qb)
                                               : std::min(qa, qb);
         int64_t zs = support::saturateInt(z, 32, true);
-        int64_t want =
-            refOutput(zs, tbl[2], e.zpOut, e.outType, e.lo, e.hi);
+        int64_t want = refOutput(zs, tbl[2], e.zpOut, e.outType, e.lo, e.hi);
         uint64_t o = (r * ors + c) * oes;
         ASSERT_EQ(getInt(v + kOut + o, e.outType), want)
             << disassemble(e) << " at " << r << "," << c;
@@ -921,6 +920,7 @@ TEST(SimDmaTest, MulticastCopyReachesEveryCoreOfItsMask) {
       uint8_t want = static_cast<uint8_t>(255 - (r * 16 + c));
       EXPECT_EQ(ddr[0x1000 + r * 32 + c], want) << r << "," << c;
       EXPECT_EQ(ddr[0x2000 + r * 32 + c], want) << r << "," << c;
-      EXPECT_EQ(h.vtcm(2)[0x100 + r * 32 + c], 0) << "core 2 is not in the mask";
+      EXPECT_EQ(h.vtcm(2)[0x100 + r * 32 + c], 0)
+          << "core 2 is not in the mask";
     }
 }

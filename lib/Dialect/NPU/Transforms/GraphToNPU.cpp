@@ -285,9 +285,8 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     // compare them, and mean/average is sat(rhaz(sum / n)) with padded taps
     // counted as the zero point, REDUCE's and POOL's integer mean.
     bool moves =
-        isa<g::MaxPoolOp, g::ReshapeOp, g::TransposeOp, g::ConcatOp,
-            g::SliceOp, g::ReduceMeanOp, g::ReduceMaxOp, g::ReduceMinOp,
-            g::AvgPoolOp>(op);
+        isa<g::MaxPoolOp, g::ReshapeOp, g::TransposeOp, g::ConcatOp, g::SliceOp,
+            g::ReduceMeanOp, g::ReduceMaxOp, g::ReduceMinOp, g::AvgPoolOp>(op);
     if (quantized && moves)
       for (Value v : op->getOperands())
         if (!g::haveSameQuantParams(
@@ -544,13 +543,12 @@ LogicalResult GraphToNPULowering::lower(Operation *op, std::string &why) {
     Value x;
     if (failed(get(op->getOperand(0), x)))
       return failure();
-    auto pool =
-        PoolOp::create(b, loc, rt, ValueRange{x},
-                       b.getStringAttr(isa<g::MaxPoolOp>(op) ? "max" : "avg"),
-                       b.getDenseI64ArrayAttr(kernel.asArrayRef()),
-                       b.getDenseI64ArrayAttr(strides.asArrayRef()),
-                       b.getDenseI64ArrayAttr(pads),
-                       countPad ? b.getUnitAttr() : nullptr, zp);
+    auto pool = PoolOp::create(
+        b, loc, rt, ValueRange{x},
+        b.getStringAttr(isa<g::MaxPoolOp>(op) ? "max" : "avg"),
+        b.getDenseI64ArrayAttr(kernel.asArrayRef()),
+        b.getDenseI64ArrayAttr(strides.asArrayRef()),
+        b.getDenseI64ArrayAttr(pads), countPad ? b.getUnitAttr() : nullptr, zp);
     mapping.map(op->getResult(0), pool.getResult());
     return success();
   }
