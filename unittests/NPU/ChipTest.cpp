@@ -180,6 +180,20 @@ TEST(ChipTest, ChipSupportIsCheckedAheadOfTime) {
   EXPECT_EQ(checkChipSupport(far, cloud).message(),
             "the instruction names cores that chip cloud-l (16 cores) does "
             "not have");
+  // The requant form of ELTWISE also needs 'requant'; a multicast COPY also
+  // needs 'copy'.
+  ChipModel few = cloud;
+  few.ops = {"add", "multicast"};
+  Instr qadd = parsed("eltwise.add requant a=0 b=0 out=0 tbl=0x40 cols=8");
+  EXPECT_EQ(checkChipSupport(qadd, few).message(),
+            "chip cloud-l does not support 'requant'");
+  EXPECT_TRUE(checkChipSupport(qadd, cloud).isOk());
+  EXPECT_TRUE(
+      checkChipSupport(parsed("eltwise.add a=0 b=0 out=0 cols=8"), few).isOk());
+  Instr mcopy = parsed("copy src=0 dst=0 cols=8 mask=0x6");
+  EXPECT_EQ(checkChipSupport(mcopy, few).message(),
+            "chip cloud-l does not support 'copy'");
+  EXPECT_TRUE(checkChipSupport(mcopy, cloud).isOk());
   // Moving f16 data is fine on an integer chip.
   EXPECT_TRUE(
       checkChipSupport(parsed("dma.load src=0 dst=0 cols=8 dt=f16"), edge)

@@ -92,6 +92,16 @@ Status checkChipSupport(const Instr &instr, const ChipModel &chip) {
       feature && !chip.supportsOp(feature))
     return Status::error("chip " + chip.name + " does not support '" + feature +
                          "'");
+  // Instructions that also use a second feature: the requant form of
+  // ELTWISE, and a multicast COPY (a copy all the same).
+  const char *second = nullptr;
+  if (auto *e = std::get_if<EltwiseInstr>(&instr); e && e->requant)
+    second = "requant";
+  if (auto *c = std::get_if<CopyInstr>(&instr); c && c->coreMask)
+    second = "copy";
+  if (second && !chip.supportsOp(second))
+    return Status::error("chip " + chip.name + " does not support '" +
+                         std::string(second) + "'");
   Opcode op = opcodeOf(instr);
   if (op != Opcode::Dma && op != Opcode::Copy && op != Opcode::Layout) {
     DTypeCollector dc;
