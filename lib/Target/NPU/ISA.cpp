@@ -427,8 +427,8 @@ struct Verifier {
     if (i.outRowStride != kDense && i.outRowStride < i.cols)
       return Status::error("output row stride is smaller than cols");
     if (!i.requant) {
-      if (i.zpA || i.zpB || i.zpOut || i.lo != INT16_MIN ||
-          i.hi != INT16_MAX || i.table.offset || i.table.reg)
+      if (i.zpA || i.zpB || i.zpOut || i.lo != INT16_MIN || i.hi != INT16_MAX ||
+          i.table.offset || i.table.reg)
         return Status::error("zero points, clamp bounds and a table need "
                              "'requant'");
       return Status::ok();

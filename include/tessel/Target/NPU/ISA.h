@@ -498,8 +498,8 @@ struct EltwiseInstr {
   uint32_t aColStride = kDense; ///< dense: 1.
   uint32_t bRowStride = kDense;
   uint32_t bColStride = kDense;
-  uint32_t outRowStride = kDense; ///< dense: cols.
-  Addr table;                     ///< requant: three entries (a, b, out).
+  uint32_t outRowStride = kDense;      ///< dense: cols.
+  Addr table;                          ///< requant: three entries (a, b, out).
   int16_t zpA = 0, zpB = 0, zpOut = 0; ///< requant only.
   int16_t lo = INT16_MIN, hi = INT16_MAX; ///< requant: output clamp.
   template <typename V> void visitFields(V &v) {

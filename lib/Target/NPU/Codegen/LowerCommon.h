@@ -48,6 +48,15 @@ struct TileTask {
   bool barrierBefore = false;
 };
 
+/// Adds weight tile load `d` to task `t`. With multicast, the group's
+/// first core (`leader`) loads the tile into every core of `groupMask` with
+/// a remote token on kWeightTokenSemaphore + layer parity; every core waits
+/// for the token before its first compute with the tile and, but for the
+/// first tile, meets the other cores at a barrier before the load (the slot
+/// it overwrites must be free on every core).
+void addWeightLoad(TileTask &t, DmaInstr d, bool multicast, uint32_t groupMask,
+                   size_t layerIndex, bool leader, bool firstTile);
+
 /// Emits the tasks of one core in software-pipelined order: loads(0), then
 /// for every i: loads(i+1), compute(i), stores(i). With `prologue`, the
 /// first tile's constant loads go to the layer's prologue.

@@ -10,7 +10,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LowerCommon.h"
-#include "tessel/Target/NPU/Codegen/Sync.h"
 #include "tessel/Target/NPU/Codegen/Packing.h"
 
 #include <numeric>
@@ -466,10 +465,8 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
   // addresses); each core waits for the tile's token before its first
   // compute with it, and all cores meet at a barrier before a tile
   // overwrites the slot of the one before last.
-  const bool multicast = !g.pool && p.multicastWeights && p.weightsOuter &&
-                         s.rowCores > 1;
-  const auto tokenSem =
-      static_cast<int8_t>(kWeightTokenSemaphore + ctx.layerIndex % 2);
+  const bool multicast =
+      !g.pool && p.multicastWeights && p.weightsOuter && s.rowCores > 1;
   for (uint32_t rc = 0; rc < s.rowCores; ++rc) {
     for (uint32_t cc = 0; cc < s.chanCores; ++cc) {
       uint32_t core = rc * s.chanCores + cc;
@@ -545,19 +542,9 @@ Status lowerConv(const LowerContext &ctx, const PlanContext &pc,
             uint64_t src = ctx.plan.weightsBase + pt->offset;
             if (Status e = checkAddr(src, l); !e)
               return e;
-            DmaInstr d = dmaInstr(DmaDir::Load, src, wSlot[wK], 1, pt->bytes);
-            if (multicast) {
-              d.coreMask = groupMask;
-              d.remoteSignal = true;
-              d.sync.signal[1] = tokenSem;
-              SyncInstr token;
-              token.engine = Engine::Matrix;
-              token.sync.wait[0] = tokenSem;
-              t.compute.insert(t.compute.begin(), token);
-              t.barrierBefore = !firstWeightTile;
-            }
-            if (!multicast || rc == 0)
-              t.constLoads.push_back(d);
+            addWeightLoad(
+                t, dmaInstr(DmaDir::Load, src, wSlot[wK], 1, pt->bytes),
+                multicast, groupMask, ctx.layerIndex, rc == 0, firstWeightTile);
             firstWeightTile = false;
           }
         }

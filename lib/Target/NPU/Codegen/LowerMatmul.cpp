@@ -7,7 +7,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LowerCommon.h"
-#include "tessel/Target/NPU/Codegen/Sync.h"
 #include "tessel/Target/NPU/Codegen/Packing.h"
 
 namespace tessel::npu::cg::detail {
@@ -268,8 +267,6 @@ Status lowerMatmul(const LowerContext &ctx, const PlanContext &pc,
   // each column group loads every B tile into all the group's cores.
   const bool multicast = g.constB && p.multicastWeights && p.weightsOuter &&
                          g.batch == 1 && s.rowCores > 1;
-  const auto tokenSem =
-      static_cast<int8_t>(kWeightTokenSemaphore + ctx.layerIndex % 2);
   for (uint32_t rc = 0; rc < s.rowCores; ++rc)
     for (uint32_t cc = 0; cc < s.colCores; ++cc) {
       uint32_t core = rc * s.colCores + cc;
@@ -335,20 +332,9 @@ Status lowerMatmul(const LowerContext &ctx, const PlanContext &pc,
             uint64_t src = ctx.plan.weightsBase + ptile->offset;
             if (Status e = checkAddr(src, l); !e)
               return e;
-            DmaInstr d =
-                dmaInstr(DmaDir::Load, src, wSlot[wK], 1, ptile->bytes);
-            if (multicast) {
-              d.coreMask = groupMask;
-              d.remoteSignal = true;
-              d.sync.signal[1] = tokenSem;
-              SyncInstr token;
-              token.engine = Engine::Matrix;
-              token.sync.wait[0] = tokenSem;
-              t.compute.insert(t.compute.begin(), token);
-              t.barrierBefore = !firstWeightTile;
-            }
-            if (!multicast || rc == 0)
-              t.constLoads.push_back(d);
+            addWeightLoad(
+                t, dmaInstr(DmaDir::Load, src, wSlot[wK], 1, ptile->bytes),
+                multicast, groupMask, ctx.layerIndex, rc == 0, firstWeightTile);
             firstWeightTile = false;
           } else {
             uint64_t base = pb.addr + bBatch * g.N * g.K * bes;

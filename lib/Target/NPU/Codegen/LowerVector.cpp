@@ -737,11 +737,8 @@ Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
         e.op = ep.op;
         e.rows = static_cast<uint32_t>(nr);
         e.cols = static_cast<uint32_t>(nc);
-        if (auto clamp = fusedRequantClamp(graph, l)) {
-          auto rq = single("rq");
-          if (!rq)
-            return rq.status();
-          e.requant = true;
+        // The operands as loaded, the result in place (one instruction).
+        auto direct = [&] {
           e.inType = v.ins[0].dt;
           e.outType = v.out.dt;
           e.a.offset = static_cast<uint32_t>(src[0].addr);
@@ -752,6 +749,13 @@ Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
           e.bRowStride = src[1].rs;
           e.bColStride = src[1].cs;
           e.outRowStride = denseOr(ors, nc);
+        };
+        if (auto clamp = fusedRequantClamp(graph, l)) {
+          auto rq = single("rq");
+          if (!rq)
+            return rq.status();
+          direct();
+          e.requant = true;
           e.table.offset = static_cast<uint32_t>(*rq);
           e.zpA = static_cast<int16_t>(ep.zpA);
           e.zpB = static_cast<int16_t>(ep.zpB);
@@ -817,16 +821,7 @@ Status lowerVector(const LowerContext &ctx, const PlanContext &pc,
           c.hi = ep.hi;
           task.compute.push_back(c);
         } else {
-          e.inType = v.ins[0].dt;
-          e.outType = v.out.dt;
-          e.a.offset = static_cast<uint32_t>(src[0].addr);
-          e.b.offset = static_cast<uint32_t>(src[1].addr);
-          e.out.offset = static_cast<uint32_t>(outAddr);
-          e.aRowStride = src[0].rs;
-          e.aColStride = src[0].cs;
-          e.bRowStride = src[1].rs;
-          e.bColStride = src[1].cs;
-          e.outRowStride = denseOr(ors, nc);
+          direct();
           task.compute.push_back(e);
         }
       } else if (l.kind == LayerKind::Act) {

@@ -1,5 +1,6 @@
 //===- Lowering.cpp - Dispatch and shared helpers of the layer lowerings --===//
 #include "LowerCommon.h"
+#include "tessel/Target/NPU/Codegen/Sync.h"
 
 namespace tessel::npu::cg {
 namespace detail {
@@ -68,6 +69,23 @@ DmaInstr dmaInstr(DmaDir dir, uint64_t src, uint64_t dst, uint64_t rows,
                     ? static_cast<uint32_t>(dstStride)
                     : kDense;
   return d;
+}
+
+void addWeightLoad(TileTask &t, DmaInstr d, bool multicast, uint32_t groupMask,
+                   size_t layerIndex, bool leader, bool firstTile) {
+  if (multicast) {
+    auto sem = static_cast<int8_t>(kWeightTokenSemaphore + layerIndex % 2);
+    d.coreMask = groupMask;
+    d.remoteSignal = true;
+    d.sync.signal[1] = sem;
+    SyncInstr token;
+    token.engine = Engine::Matrix;
+    token.sync.wait[0] = sem;
+    t.compute.insert(t.compute.begin(), token);
+    t.barrierBefore = !firstTile;
+  }
+  if (!multicast || leader)
+    t.constLoads.push_back(d);
 }
 
 void pipelineTasks(std::vector<TileTask> &tasks, uint32_t core, int32_t mark,

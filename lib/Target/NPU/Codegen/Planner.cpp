@@ -80,8 +80,7 @@ std::vector<Storage> analyze(const ChipModel &chip, const LayerGraph &g,
     const Tensor &t = g.tensors[i];
     s.bytes = t.bytes();
     if (t.aliasOf != kNoTensor || t.isConstant || t.isInput || t.isOutput ||
-        s.producer < 0 || !residency ||
-        (cores > 1 && !chip.supportsOp("copy")))
+        s.producer < 0 || !residency || (cores > 1 && !chip.supportsOp("copy")))
       continue;
     bool ok = true, spatial = false, matrix = false, denseOnly = false;
     for (TensorId v : s.views)
