@@ -217,6 +217,11 @@ struct PartitionPass : impl::NPUPartitionBase<PartitionPass> {
           << " must be in [1, --cores=" << static_cast<unsigned>(cores) << "]";
       return signalPassFailure();
     }
+    if (multicastWeights && !(c.multicast && c.supportsOp("multicast"))) {
+      module.emitError("--multicast-weights: chip ")
+          << c.name << " has no multicast (its DMA loads reach one core)";
+      return signalPassFailure();
+    }
     if (vtcmLimitPercent == 0 || vtcmLimitPercent > 100) {
       module.emitError("--vtcm-limit-percent=")
           << static_cast<unsigned>(vtcmLimitPercent) << " must be in [1, 100]";
